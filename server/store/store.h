@@ -88,6 +88,7 @@ struct store_room_summary {
 typedef void (*store_message_fn)(void *ud, const struct store_message *m);
 typedef void (*store_user_fn)(void *ud, const struct store_user *u);
 typedef void (*store_summary_fn)(void *ud, const struct store_room_summary *s);
+typedef void (*store_member_fn)(void *ud, const struct store_user *u, uint64_t last_read);
 
 /* ---- life cycle --------------------------------------------------------- */
 
@@ -159,7 +160,8 @@ enum status store_member_get(struct store *s, uint64_t room, uint64_t user, bool
 /* STATUS_CONFLICT when already a member (add) or not one (remove). */
 enum status store_member_add(struct store *s, uint64_t room, uint64_t user);
 enum status store_member_remove(struct store *s, uint64_t room, uint64_t user);
-enum status store_members(struct store *s, uint64_t room, store_user_fn each, void *ud);
+/* The members of `room` by username, each with their read marker. */
+enum status store_members(struct store *s, uint64_t room, store_member_fn each, void *ud);
 /* The ids of the rooms `user` belongs to, at most `cap`. */
 enum status store_user_rooms(struct store *s, uint64_t user, uint64_t *out, size_t cap,
                              size_t *n);
