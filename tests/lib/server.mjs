@@ -1,0 +1,272 @@
+// Starts and stops real kolabd processes for the integration and browser tests.
+//
+// Every server gets a free port on 127.0.0.1 and, unless told otherwise, a new
+// temporary data directory. Its stderr (logfmt lines) is kept; the logs of all
+// servers are printed when the test process exits with a failure, or always
+// when KOLAB_TEST_LOGS=1. Servers still running at exit are killed by pid.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const READY_TIMEOUT_MS = 10000;
+const STOP_TIMEOUT_MS = 10000;
+
+const started = [];
+
+export function kolabdPath() {
+    return process.env.KOLABD || path.join(repoRoot, 'build', 'kolabd');
+}
+
+// Binds port 0, reads the port the kernel chose, and releases it.
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.unref();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+export function makeTempDir(prefix = 'kolab-test-') {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function defaultWebRoot() {
+    const dist = path.join(repoRoot, 'web-client', 'dist');
+    return fs.existsSync(dist) ? dist : makeTempDir('kolab-web-');
+}
+
+// A small HTTP request to 127.0.0.1. Resolves {status, headers, body} with the
+// body as a string; rejects on a network error or after `timeoutMs`.
+export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
+    return new Promise((resolve, reject) => {
+        const req = http.request(url, { method, headers, timeout: timeoutMs }, (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () =>
+                resolve({
+                    status: res.statusCode,
+                    headers: res.headers,
+                    body: Buffer.concat(chunks).toString('utf8'),
+                }),
+            );
+            res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`HTTP ${method} ${url} timed out`)));
+        req.on('error', reject);
+        if (body !== undefined) {
+            req.write(body);
+        }
+        req.end();
+    });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(url, proc, deadline) {
+    while (Date.now() < deadline) {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+            throw new Error(`kolabd exited during start (code ${proc.exitCode}, signal ${proc.signalCode})`);
+        }
+        try {
+            const res = await httpRequest(`${url}/healthz`, { timeoutMs: 1000 });
+            if (res.status === 200) {
+                return;
+            }
+        } catch {
+            // Not listening yet.
+        }
+        await sleep(50);
+    }
+    throw new Error(`kolabd did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
+}
+
+// Runs kolabd once to completion (for example `user add`), writing `input` to
+// its stdin. Resolves {code, signal, stdout, stderr}.
+export function runKolabd(args, { input = '', env = {} } = {}) {
+    return new Promise((resolve, reject) => {
+        const proc = spawn(kolabdPath(), args, {
+            env: { ...process.env, ...env },
+            stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        proc.stdout.on('data', (d) => (stdout += d));
+        proc.stderr.on('data', (d) => (stderr += d));
+        proc.on('error', reject);
+        proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+        proc.stdin.on('error', () => {});
+        proc.stdin.end(input);
+    });
+}
+
+// Creates a user with `kolabd user add` (the admin path, any role).
+export async function addUser(dataDir, { username, password, name, role = 'mentor' }) {
+    const res = await runKolabd(
+        ['user', 'add', '--data', dataDir, '--role', role, '--name', name ?? username, username],
+        { input: `${password}\n` },
+    );
+    if (res.code !== 0) {
+        throw new Error(`kolabd user add ${username} failed (code ${res.code}): ${res.stderr}`);
+    }
+    return res;
+}
+
+/*
+ * Starts a server and waits until GET /healthz answers.
+ *   args:    extra command-line arguments (for example ['--origin', url])
+ *   env:     extra environment variables
+ *   dataDir: an existing data directory (default: a new temporary one)
+ *   webRoot: static files (default: web-client/dist, or an empty directory)
+ * Returns a handle; see the object literal below.
+ */
+export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}) {
+    const port = await freePort();
+    const state = {
+        name: `kolabd:${port}`,
+        dataDir: dataDir ?? makeTempDir(),
+        webRoot: webRoot ?? defaultWebRoot(),
+        logLines: [],
+        proc: null,
+        exited: null,
+    };
+    started.push(state);
+
+    const url = `http://127.0.0.1:${port}`;
+
+    async function launch() {
+        const argv = [
+            '--listen', `127.0.0.1:${port}`,
+            '--data', state.dataDir,
+            '--web-root', state.webRoot,
+            '--log-level', 'info',
+            ...args,
+        ];
+        const proc = spawn(kolabdPath(), argv, {
+            env: { ...process.env, ...env },
+            stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        state.proc = proc;
+        state.logLines.push(`--- start ${kolabdPath()} ${argv.join(' ')}`);
+        let partial = '';
+        proc.stderr.setEncoding('utf8');
+        proc.stderr.on('data', (d) => {
+            const parts = (partial + d).split('\n');
+            partial = parts.pop();
+            state.logLines.push(...parts);
+        });
+        state.exited = new Promise((resolve) => {
+            proc.on('close', (code, signal) => {
+                if (partial) {
+                    state.logLines.push(partial);
+                }
+                state.logLines.push(`--- exit code=${code} signal=${signal}`);
+                resolve(code ?? signal);
+            });
+        });
+        const spawned = new Promise((resolve, reject) => {
+            proc.on('spawn', resolve);
+            proc.on('error', reject);
+        });
+        await spawned;
+        try {
+            await waitHealthy(url, proc, Date.now() + READY_TIMEOUT_MS);
+        } catch (err) {
+            killProc(proc, 'SIGKILL');
+            err.message += `\n${state.logLines.join('\n')}`;
+            throw err;
+        }
+    }
+
+    function running() {
+        return state.proc && state.proc.exitCode === null && state.proc.signalCode === null;
+    }
+
+    // SIGTERM, then waits for the exit. Resolves the exit code, or the signal
+    // name when the process died of a signal. Throws (after a SIGKILL) when it
+    // does not exit within STOP_TIMEOUT_MS.
+    async function stop() {
+        if (!state.proc) {
+            return null;
+        }
+        if (!running()) {
+            return state.exited;
+        }
+        killProc(state.proc, 'SIGTERM');
+        const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
+        const result = await Promise.race([state.exited, timer]);
+        if (result === 'timeout') {
+            killProc(state.proc, 'SIGKILL');
+            await state.exited;
+            throw new Error(`${state.name} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
+        }
+        return result;
+    }
+
+    async function kill9() {
+        if (running()) {
+            killProc(state.proc, 'SIGKILL');
+        }
+        return state.exited;
+    }
+
+    async function restart() {
+        await stop();
+        await launch();
+    }
+
+    await launch();
+
+    return {
+        port,
+        url,
+        wsUrl: `ws://127.0.0.1:${port}/ws`,
+        origin: url,
+        dataDir: state.dataDir,
+        get pid() {
+            return state.proc.pid;
+        },
+        logs: () => state.logLines.join('\n'),
+        running,
+        stop,
+        kill9,
+        restart,
+        exited: () => state.exited,
+    };
+}
+
+function killProc(proc, signal) {
+    try {
+        process.kill(proc.pid, signal);
+    } catch {
+        // Already gone.
+    }
+}
+
+process.on('exit', (code) => {
+    for (const s of started) {
+        if (s.proc && s.proc.exitCode === null && s.proc.signalCode === null) {
+            killProc(s.proc, 'SIGKILL');
+        }
+    }
+    const failed = code !== 0 || (process.exitCode !== undefined && process.exitCode !== 0);
+    if (failed || process.env.KOLAB_TEST_LOGS === '1') {
+        for (const s of started) {
+            process.stderr.write(`\n===== logs of ${s.name} (${s.dataDir}) =====\n`);
+            process.stderr.write(`${s.logLines.join('\n')}\n`);
+        }
+    }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => process.exit(130));
+}
