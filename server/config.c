@@ -1,0 +1,253 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_TOKEN_TTL_S  (30u * 24 * 3600)
+#define DEFAULT_QUEUE_EVENTS 4096
+#define DEFAULT_QUEUE_BYTES  (4u * 1024 * 1024)
+
+struct option_def {
+    const char *flag;
+    const char *env;
+    const char *arg;
+    const char *help;
+};
+
+static const struct option_def options[] = {
+    {"--listen", "KOLAB_LISTEN", "HOST:PORT", "address to listen on (default 127.0.0.1:8080)"},
+    {"--data", "KOLAB_DATA", "DIR", "directory holding the database (default ./data)"},
+    {"--web-root", "KOLAB_WEB_ROOT", "DIR", "built web client to serve (default: next to kolabd)"},
+    {"--tls-cert", "KOLAB_TLS_CERT", "FILE", "PEM certificate; with --tls-key serves https/wss"},
+    {"--tls-key", "KOLAB_TLS_KEY", "FILE", "PEM private key"},
+    {"--origin", "KOLAB_ORIGIN", "URL",
+     "allowed browser origin, repeatable (env: comma-separated; default: the server's own)"},
+    {"--log-level", "KOLAB_LOG_LEVEL", "LEVEL", "error, warn, info or debug (default info)"},
+    {"--token-ttl", "KOLAB_TOKEN_TTL", "SECONDS", "session lifetime (default 2592000, 30 days)"},
+    {"--max-frame", "KOLAB_MAX_FRAME", "BYTES", "largest incoming message (default 65536)"},
+    {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
+    {"--help", NULL, NULL, "show this help"},
+};
+
+void config_usage(const char *exe)
+{
+    printf("usage: %s [flags]\n"
+           "       %s user add [--data DIR] --role ROLE [--name NAME] USERNAME"
+           "  (password on stdin)\n\nflags:\n",
+           exe, exe);
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        const struct option_def *o = &options[i];
+        printf("  %s%s%-10s %s", o->flag, o->arg ? " " : "", o->arg ? o->arg : "", o->help);
+        if (o->env != NULL) {
+            printf(" [%s]", o->env);
+        }
+        printf("\n");
+    }
+}
+
+static bool copy_str(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= CONFIG_STR_MAX) {
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_listen(struct config *cfg, const char *value)
+{
+    const char *colon = strrchr(value, ':');
+    unsigned long long port = 0;
+    if (colon == NULL || colon == value || !parse_uint(colon + 1, 65535, &port)) {
+        return false;
+    }
+    size_t host_len = (size_t)(colon - value);
+    if (host_len >= sizeof(cfg->host)) {
+        return false;
+    }
+    memcpy(cfg->host, value, host_len);
+    cfg->host[host_len] = '\0';
+    cfg->port = (unsigned)port;
+    return true;
+}
+
+static bool add_origins(struct config *cfg, const char *value)
+{
+    char buf[CONFIG_STR_MAX * 4];
+    if (strlen(value) >= sizeof(buf)) {
+        return false;
+    }
+    strcpy(buf, value);
+
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        if (cfg->origin_count == CONFIG_ORIGINS_MAX ||
+            !copy_str(cfg->origins[cfg->origin_count], tok)) {
+            return false;
+        }
+        cfg->origin_count++;
+    }
+    return true;
+}
+
+/* Applies one option by its table index. Returns false for a bad value. */
+static bool apply(struct config *cfg, size_t index, const char *value)
+{
+    unsigned long long n = 0;
+
+    switch (index) {
+    case 0:
+        return parse_listen(cfg, value);
+    case 1:
+        return copy_str(cfg->data_dir, value);
+    case 2:
+        return copy_str(cfg->web_root, value);
+    case 3:
+        return copy_str(cfg->tls_cert, value);
+    case 4:
+        return copy_str(cfg->tls_key, value);
+    case 5:
+        return add_origins(cfg, value);
+    case 6:
+        return log_level_parse(value, &cfg->log_level);
+    case 7:
+        if (!parse_uint(value, 10ull * 365 * 24 * 3600, &n) || n == 0) {
+            return false;
+        }
+        cfg->token_ttl_s = n;
+        return true;
+    case 8:
+        if (!parse_uint(value, 16u * 1024 * 1024, &n) || n < 1024) {
+            return false;
+        }
+        cfg->max_frame = (unsigned)n;
+        return true;
+    case 9:
+        cfg->demo = value[0] != '\0' && strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void set_defaults(struct config *cfg, const char *exe)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    strcpy(cfg->host, "127.0.0.1");
+    cfg->port = 8080;
+    strcpy(cfg->data_dir, "./data");
+    cfg->log_level = LOG_INFO;
+    cfg->token_ttl_s = DEFAULT_TOKEN_TTL_S;
+    cfg->max_frame = 64 * 1024;
+    cfg->queue_events = DEFAULT_QUEUE_EVENTS;
+    cfg->queue_bytes = DEFAULT_QUEUE_BYTES;
+
+    /* The build puts kolabd in build/ and the web client in web-client/dist. */
+    char self[CONFIG_STR_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        snprintf(self, sizeof(self), "%s", exe);
+    } else {
+        self[n] = '\0';
+    }
+    char *slash = strrchr(self, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        snprintf(cfg->web_root, sizeof(cfg->web_root), "%.400s/../web-client/dist", self);
+    } else {
+        strcpy(cfg->web_root, "web-client/dist");
+    }
+}
+
+static enum status load_env(struct config *cfg)
+{
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        const char *value = options[i].env ? getenv(options[i].env) : NULL;
+        if (value != NULL && !apply(cfg, i, value)) {
+            fprintf(stderr, "kolabd: bad value for %s\n", options[i].env);
+            return STATUS_BAD_REQUEST;
+        }
+    }
+    return STATUS_OK;
+}
+
+static int find_option(const char *flag)
+{
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        if (strcmp(flag, options[i].flag) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+enum status config_load(struct config *cfg, const char *exe, int argc, char **argv, int first)
+{
+    set_defaults(cfg, exe);
+    enum status st = load_env(cfg);
+    if (st != STATUS_OK) {
+        return st;
+    }
+
+    /* Origins from the command line replace those from the environment. */
+    bool cli_origins = false;
+    for (int i = first; i < argc; i++) {
+        int index = find_option(argv[i]);
+        if (index < 0) {
+            fprintf(stderr, "kolabd: unknown flag %s (see --help)\n", argv[i]);
+            return STATUS_BAD_REQUEST;
+        }
+        if (strcmp(argv[i], "--help") == 0) {
+            config_usage(exe);
+            return STATUS_NOT_FOUND;
+        }
+        const char *value = "1";
+        if (options[index].arg != NULL) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "kolabd: %s needs a value\n", argv[i]);
+                return STATUS_BAD_REQUEST;
+            }
+            value = argv[++i];
+        }
+        if (index == 5 && !cli_origins) {
+            cfg->origin_count = 0;
+            cli_origins = true;
+        }
+        if (!apply(cfg, (size_t)index, value)) {
+            fprintf(stderr, "kolabd: bad value for %s: %s\n", options[index].flag, value);
+            return STATUS_BAD_REQUEST;
+        }
+    }
+
+    if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0')) {
+        fprintf(stderr, "kolabd: --tls-cert and --tls-key go together\n");
+        return STATUS_BAD_REQUEST;
+    }
+    return STATUS_OK;
+}
+
+bool config_origin_allowed(const struct config *cfg, const char *origin)
+{
+    for (unsigned i = 0; i < cfg->origin_count; i++) {
+        if (strcmp(origin, cfg->origins[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

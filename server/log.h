@@ -32,8 +32,8 @@ void log_emit(enum log_level level, const char *mod, const char *msg, const char
 const char *log_quote(const char *s, char *out, size_t cap);
 
 #define log_error(mod, msg, ...) log_emit(LOG_ERROR, mod, msg, __VA_ARGS__)
-#define log_warn(mod, msg, ...) log_emit(LOG_WARN, mod, msg, __VA_ARGS__)
-#define log_info(mod, msg, ...) log_emit(LOG_INFO, mod, msg, __VA_ARGS__)
+#define log_warn(mod, msg, ...)  log_emit(LOG_WARN, mod, msg, __VA_ARGS__)
+#define log_info(mod, msg, ...)  log_emit(LOG_INFO, mod, msg, __VA_ARGS__)
 #define log_debug(mod, msg, ...) log_emit(LOG_DEBUG, mod, msg, __VA_ARGS__)
 
 #endif

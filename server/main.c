@@ -1,0 +1,164 @@
+/*
+ * kolabd: start-up and shutdown order.
+ *
+ * Start: configuration, logger, loop, store (migrations, demo seed), the
+ * features' request tables, then the network. Stop (SIGINT or SIGTERM):
+ * refuse new connections, commit what is queued, close every WebSocket with
+ * 1001 once its queue is sent, then take everything down in reverse order
+ * and exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "chat.h"
+#include "config.h"
+#include "demo.h"
+#include "log.h"
+#include "net.h"
+#include "store.h"
+
+#define SHUTDOWN_GRACE_MS 2000
+
+struct app app;
+
+static struct config config;
+static uv_signal_t sigint_handle;
+static uv_signal_t sigterm_handle;
+
+static void shutdown_finished(void)
+{
+    store_close(app.store);
+    app.store = NULL;
+    net_destroy();
+    uv_close((uv_handle_t *)&sigint_handle, NULL);
+    uv_close((uv_handle_t *)&sigterm_handle, NULL);
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    if (app.shutting_down) {
+        return;
+    }
+    app.shutting_down = true;
+    log_info("main", "stopping", "signal=%d", signum);
+
+    /* Commit first, so the replies to acknowledged writes are queued
+     * before the connections close. */
+    store_flush(app.store);
+    net_shutdown(SHUTDOWN_GRACE_MS, shutdown_finished);
+}
+
+static int run_server(void)
+{
+    bool created = false;
+    char host[64] = "kolab";
+
+    gethostname(host, sizeof(host) - 1);
+    snprintf(app.node, sizeof(app.node), "%s-%d", host, (int)getpid());
+    app.loop = uv_default_loop();
+    app.cfg = &config;
+    app.tls = config.tls_cert[0] != '\0';
+
+    if (store_open(app.loop, config.data_dir, &app.store, &created) != STATUS_OK) {
+        log_error("main", "could not open the store", "dir=%s", config.data_dir);
+        return 1;
+    }
+    if (created && config.demo && demo_seed(app.store) != STATUS_OK) {
+        log_error("main", "could not seed demo data", NULL);
+    }
+    accounts_init();
+    chat_init();
+    if (net_start() != STATUS_OK) {
+        store_close(app.store);
+        uv_run(app.loop, UV_RUN_DEFAULT);
+        return 1;
+    }
+
+    uv_signal_init(app.loop, &sigint_handle);
+    uv_signal_start(&sigint_handle, on_signal, SIGINT);
+    uv_signal_init(app.loop, &sigterm_handle);
+    uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+
+    uv_run(app.loop, UV_RUN_DEFAULT);
+    /* lws may still hold handles that close on further turns. */
+    uv_run(app.loop, UV_RUN_DEFAULT);
+    uv_loop_close(app.loop);
+    log_info("main", "stopped", NULL);
+    return 0;
+}
+
+/* `kolabd user add [--data DIR] --role ROLE [--name NAME] USERNAME`, with the
+ * password read from the first line of standard input. */
+static int run_user_add(int argc, char **argv)
+{
+    const char *role = NULL, *name = NULL, *username = NULL;
+    for (int i = 3; i < argc; i++) {
+        bool has_value = i + 1 < argc;
+        if (strcmp(argv[i], "--role") == 0 && has_value) {
+            role = argv[++i];
+        } else if (strcmp(argv[i], "--name") == 0 && has_value) {
+            name = argv[++i];
+        } else if (strcmp(argv[i], "--data") == 0 && has_value) {
+            snprintf(config.data_dir, sizeof(config.data_dir), "%s", argv[++i]);
+        } else if (argv[i][0] != '-' && username == NULL) {
+            username = argv[i];
+        } else {
+            fprintf(stderr, "kolabd user add: unexpected %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (role == NULL || username == NULL) {
+        fprintf(stderr, "usage: kolabd user add [--data DIR] --role ROLE [--name NAME] "
+                        "USERNAME < password\n");
+        return 2;
+    }
+
+    char password[512];
+    if (fgets(password, sizeof(password), stdin) == NULL) {
+        fprintf(stderr, "kolabd user add: no password on standard input\n");
+        return 2;
+    }
+    password[strcspn(password, "\r\n")] = '\0';
+
+    uv_loop_t *loop = uv_default_loop();
+    struct store *store = NULL;
+    bool created = false;
+    const char *why = NULL;
+    if (store_open(loop, config.data_dir, &store, &created) != STATUS_OK) {
+        fprintf(stderr, "kolabd user add: cannot open the store in %s\n", config.data_dir);
+        return 1;
+    }
+    enum status st =
+        accounts_create_user(store, username, name ? name : username, role, password, &why);
+    memset(password, 0, sizeof(password));
+    store_close(store);
+    uv_run(loop, UV_RUN_DEFAULT);
+    if (st != STATUS_OK) {
+        fprintf(stderr, "kolabd user add: %s\n", why);
+        return 1;
+    }
+    printf("created %s (%s)\n", username, role);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bool user_add = argc >= 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0;
+    enum status st = config_load(&config, argv[0], user_add ? 1 : argc, argv, 1);
+    if (st == STATUS_NOT_FOUND) {
+        return 0;
+    }
+    if (st != STATUS_OK) {
+        return 2;
+    }
+    log_set_level(config.log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    return user_add ? run_user_add(argc, argv) : run_server();
+}

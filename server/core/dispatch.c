@@ -1,0 +1,250 @@
+#include "dispatch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "session.h"
+
+/* At most this many bad requests within BAD_WINDOW_MS before a close. */
+#define BAD_LIMIT     10
+#define BAD_WINDOW_MS 60000
+#define REPLY_LIMIT   (8 * 1024 * 1024)
+
+struct table {
+    const struct request_def *defs;
+    size_t count;
+};
+
+static struct table tables[DISPATCH_TABLES_MAX];
+static size_t table_count;
+
+void dispatch_register(const struct request_def *table, size_t count)
+{
+    if (table_count < DISPATCH_TABLES_MAX) {
+        tables[table_count].defs = table;
+        tables[table_count].count = count;
+        table_count++;
+    }
+}
+
+static const struct request_def *find_request(const char *name)
+{
+    for (size_t t = 0; t < table_count; t++) {
+        for (size_t i = 0; i < tables[t].count; i++) {
+            if (strcmp(tables[t].defs[i].name, name) == 0) {
+                return &tables[t].defs[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+enum status req_fail(struct req *r, enum status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void reply_begin(struct proto_writer *w, const struct req_ref *ref, uint32_t fields)
+{
+    proto_writer_init(w, REPLY_LIMIT);
+    proto_put_map(w, fields + (ref->has_id ? 2 : 1));
+    proto_kv_cstr(w, "type", "ok");
+    if (ref->has_id) {
+        proto_kv_uint(w, "id", ref->id);
+    }
+}
+
+void reply_send(const struct req_ref *ref, struct proto_writer *w)
+{
+    struct proto_buf *b = proto_writer_finish(w);
+    struct conn *c = conn_find(ref->conn);
+    if (b == NULL) {
+        if (c != NULL) {
+            reply_fail(ref, STATUS_INTERNAL, "reply too large");
+        }
+        return;
+    }
+    if (c != NULL) {
+        conn_send(c, b);
+    }
+    proto_buf_unref(b);
+}
+
+void reply_empty(const struct req_ref *ref)
+{
+    struct proto_writer w;
+    reply_begin(&w, ref, 0);
+    reply_send(ref, &w);
+}
+
+static const char *default_message(enum status st)
+{
+    switch (st) {
+    case STATUS_BAD_REQUEST:
+        return "the request is malformed";
+    case STATUS_UNAUTHENTICATED:
+        return "log in first";
+    case STATUS_FORBIDDEN:
+        return "not allowed";
+    case STATUS_NOT_FOUND:
+        return "no such thing";
+    case STATUS_CONFLICT:
+        return "conflicts with the current state";
+    case STATUS_TOO_LARGE:
+        return "too large";
+    case STATUS_RATE_LIMITED:
+        return "too many requests";
+    case STATUS_UNAVAILABLE:
+        return "temporarily unavailable; retry";
+    default:
+        return "internal error";
+    }
+}
+
+void reply_fail(const struct req_ref *ref, enum status st, const char *message)
+{
+    struct conn *c = conn_find(ref->conn);
+    if (c == NULL) {
+        return;
+    }
+    if (message == NULL || message[0] == '\0') {
+        message = default_message(st);
+    }
+
+    struct proto_writer w;
+    proto_writer_init(&w, 4096);
+    bool limited = st == STATUS_RATE_LIMITED;
+    proto_put_map(&w, 3 + (ref->has_id ? 1 : 0) + (limited ? 1 : 0));
+    proto_kv_cstr(&w, "type", "error");
+    if (ref->has_id) {
+        proto_kv_uint(&w, "id", ref->id);
+    }
+    proto_kv_cstr(&w, "code", status_code(st));
+    proto_kv_cstr(&w, "message", message);
+    if (limited) {
+        proto_kv_uint(&w, "retry_ms", 1000);
+    }
+    struct proto_buf *b = proto_writer_finish(&w);
+    if (b != NULL) {
+        conn_send(c, b);
+        proto_buf_unref(b);
+    }
+}
+
+void event_begin(struct proto_writer *w, const char *type, uint32_t fields)
+{
+    proto_writer_init(w, REPLY_LIMIT);
+    proto_put_map(w, fields + 1);
+    proto_kv_cstr(w, "type", type);
+}
+
+enum status req_uint(struct req *r, const char *key, uint64_t *out)
+{
+    enum status st = proto_get_uint(r->msg, key, out);
+    if (st != STATUS_OK) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`%s` must be an unsigned integer", key);
+    }
+    return STATUS_OK;
+}
+
+enum status req_str(struct req *r, const char *key, const char **s, size_t *len)
+{
+    enum status st = proto_get_str(r->msg, key, s, len);
+    if (st != STATUS_OK) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`%s` must be a string", key);
+    }
+    return STATUS_OK;
+}
+
+enum status req_opt_uint(struct req *r, const char *key, uint64_t def, uint64_t *out)
+{
+    enum status st = proto_get_uint(r->msg, key, out);
+    if (st == STATUS_NOT_FOUND) {
+        *out = def;
+        return STATUS_OK;
+    }
+    if (st != STATUS_OK) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`%s` must be an unsigned integer", key);
+    }
+    return STATUS_OK;
+}
+
+/* Counts a bad request; past the limit the connection closes with 1008. */
+static void note_bad_request(struct conn *c)
+{
+    uint64_t now = conn_now_ms();
+    uint64_t oldest = c->bad_times[c->bad_next];
+    c->bad_times[c->bad_next] = now;
+    c->bad_next = (c->bad_next + 1) % BAD_LIMIT;
+    if (oldest != 0 && now - oldest < BAD_WINDOW_MS) {
+        log_warn("dispatch", "closing abusive connection", "conn=%llu", (unsigned long long)c->id);
+        conn_close(c, CONN_CLOSE_POLICY, "too many bad requests", true);
+    }
+}
+
+static enum status check_access(const struct request_def *def, const struct conn *c)
+{
+    if (!def->needs_user) {
+        return STATUS_OK;
+    }
+    if (c->session.user == 0) {
+        return STATUS_UNAUTHENTICATED;
+    }
+    if ((def->roles & session_role_bit(c->session.role)) == 0) {
+        return STATUS_FORBIDDEN;
+    }
+    return STATUS_OK;
+}
+
+static void handle(struct req *r)
+{
+    const char *type = proto_msg_type(r->msg);
+    const struct request_def *def = find_request(type);
+    if (def == NULL) {
+        req_fail(r, STATUS_BAD_REQUEST, "unknown request type");
+        reply_fail(&r->ref, STATUS_BAD_REQUEST, r->why);
+        note_bad_request(r->conn);
+        return;
+    }
+
+    enum status st = check_access(def, r->conn);
+    if (st == STATUS_OK) {
+        st = def->handler(r);
+    }
+    if (st != STATUS_OK && st != STATUS_PENDING) {
+        log_debug("dispatch", "request failed", "conn=%llu type=%s code=%s",
+                  (unsigned long long)r->conn->id, def->name, status_code(st));
+        reply_fail(&r->ref, st, r->why);
+        if (st == STATUS_BAD_REQUEST) {
+            note_bad_request(r->conn);
+        }
+    }
+}
+
+void dispatch_frame(struct conn *c, const uint8_t *buf, size_t len)
+{
+    struct req r = {.conn = c, .ref = {.conn = c->id}};
+    struct proto_msg *msg = NULL;
+    const char *why = NULL;
+
+    enum status st = proto_decode(buf, len, SIZE_MAX, &msg, &why);
+    if (st != STATUS_OK) {
+        log_debug("dispatch", "undecodable frame", "conn=%llu bytes=%zu", (unsigned long long)c->id,
+                  len);
+        reply_fail(&r.ref, STATUS_BAD_REQUEST, why);
+        note_bad_request(c);
+        return;
+    }
+
+    r.msg = msg;
+    r.ref.has_id = proto_msg_id(msg, &r.ref.id);
+    handle(&r);
+    proto_msg_free(msg);
+}

@@ -1,0 +1,174 @@
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "encode.h"
+#include "log.h"
+#include "presence.h"
+#include "rooms.h"
+
+/* Presence goes to at most this many of a user's rooms. */
+#define SESSION_PRESENCE_ROOMS 4096
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} roles[] = {
+    {"umkm", ROLE_UMKM},       {"koperasi", ROLE_KOPERASI},   {"mentor", ROLE_MENTOR},
+    {"student", ROLE_STUDENT}, {"moderator", ROLE_MODERATOR}, {"admin", ROLE_ADMIN},
+};
+
+unsigned session_role_bit(const char *role)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (strcmp(role, roles[i].name) == 0) {
+            return roles[i].bit;
+        }
+    }
+    return 0;
+}
+
+bool session_is_staff(const struct session *s)
+{
+    return (session_role_bit(s->role) & (ROLE_MODERATOR | ROLE_ADMIN)) != 0;
+}
+
+/* Tells every room the user belongs to that they came or went. */
+static void announce_presence(uint64_t user, bool online)
+{
+    static uint64_t room_ids[SESSION_PRESENCE_ROOMS];
+    size_t n = 0;
+    if (store_user_rooms(app.store, user, room_ids, SESSION_PRESENCE_ROOMS, &n) != STATUS_OK) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rooms_subscriber_count(room_ids[i]) == 0) {
+            continue;
+        }
+        struct proto_writer w;
+        event_begin(&w, "presence", 3);
+        proto_kv_uint(&w, "room", room_ids[i]);
+        proto_kv_uint(&w, "user", user);
+        proto_kv_bool(&w, "online", online);
+        struct proto_buf *b = proto_writer_finish(&w);
+        if (b != NULL) {
+            rooms_publish(room_ids[i], b, 0);
+            proto_buf_unref(b);
+        }
+    }
+}
+
+void session_attach(struct conn *c, const struct store_user *user, const uint8_t *token_hash,
+                    uint64_t expires_ms)
+{
+    session_detach(c);
+
+    struct session *s = &c->session;
+    s->user = user->id;
+    memcpy(s->username, user->username, sizeof(s->username));
+    memcpy(s->name, user->name, sizeof(s->name));
+    memcpy(s->role, user->role, sizeof(s->role));
+    s->has_token = token_hash != NULL;
+    if (token_hash != NULL) {
+        memcpy(s->token_hash, token_hash, sizeof(s->token_hash));
+    }
+    s->expires_ms = expires_ms;
+
+    bool first = false;
+    if (presence_add(c, &first) != STATUS_OK) {
+        conn_close(c, CONN_CLOSE_TRY_LATER, "out of memory", false);
+        return;
+    }
+    log_info("session", "authenticated", "conn=%llu user=%llu", (unsigned long long)c->id,
+             (unsigned long long)s->user);
+    if (first) {
+        announce_presence(s->user, true);
+    }
+}
+
+void session_detach(struct conn *c)
+{
+    rooms_unsubscribe_all(c);
+    if (c->session.user == 0) {
+        return;
+    }
+    bool last = false;
+    presence_remove(c, &last);
+    uint64_t user = c->session.user;
+    memset(&c->session, 0, sizeof(c->session));
+    if (last) {
+        announce_presence(user, false);
+    }
+}
+
+static void send_hello(struct conn *c)
+{
+    struct proto_writer w;
+    char server[32];
+    snprintf(server, sizeof(server), "kolabd/%s", KOLAB_VERSION);
+
+    event_begin(&w, "hello", 4);
+    proto_kv_uint(&w, "protocol", 1);
+    proto_kv_cstr(&w, "server", server);
+    proto_kv_cstr(&w, "node", app.node);
+    proto_put_cstr(&w, "user");
+    if (c->session.user != 0) {
+        struct store_user u = {.id = c->session.user};
+        memcpy(u.username, c->session.username, sizeof(u.username));
+        memcpy(u.name, c->session.name, sizeof(u.name));
+        memcpy(u.role, c->session.role, sizeof(u.role));
+        encode_user(&w, &u, 0);
+    } else {
+        proto_put_nil(&w);
+    }
+    struct proto_buf *b = proto_writer_finish(&w);
+    if (b != NULL) {
+        conn_send(c, b);
+        proto_buf_unref(b);
+    }
+}
+
+/* Authenticates by a cookie's token; failures leave the connection anonymous. */
+static void auth_by_cookie(struct conn *c, const char *token_hex)
+{
+    uint8_t hash[32];
+    uint64_t user_id = 0;
+    uint64_t expires = 0;
+    struct store_user user;
+
+    if (auth_token_hash(token_hex, strlen(token_hex), hash) != STATUS_OK ||
+        store_token_lookup(app.store, hash, conn_now_ms(), &user_id, &expires) != STATUS_OK ||
+        store_user_get(app.store, user_id, &user) != STATUS_OK) {
+        return;
+    }
+    session_attach(c, &user, hash, expires);
+}
+
+void session_open(struct conn *c, const char *token_hex)
+{
+    if (token_hex != NULL) {
+        auth_by_cookie(c, token_hex);
+    }
+    send_hello(c);
+}
+
+void session_close(struct conn *c)
+{
+    session_detach(c);
+}
+
+void session_end_token(const uint8_t token_hash[32], struct conn *except, int code)
+{
+    struct conn *c = NULL;
+    for (size_t pos = 0; (c = conn_next(&pos)) != NULL;) {
+        if (c != except && c->session.has_token &&
+            memcmp(c->session.token_hash, token_hash, 32) == 0) {
+            conn_close(c, code, "session ended", true);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+#include "conn.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "dispatch.h"
+#include "idmap.h"
+#include "log.h"
+
+/* The transport writes its frame header into the buffer's headroom. */
+_Static_assert(LWS_PRE <= PROTO_HEADROOM, "PROTO_HEADROOM must cover LWS_PRE");
+
+#define CONN_QUEUE_MIN 8
+/* One coalesced frame carries at most this much; the rest goes next time. */
+#define CONN_FRAME_MAX (1024 * 1024)
+
+static struct idmap conns = IDMAP_INIT;
+static uint64_t next_id = 1;
+static unsigned max_frame = 64 * 1024;
+static unsigned max_events = 4096;
+static unsigned max_bytes = 4 * 1024 * 1024;
+
+/* One scratch buffer joins queued events; the loop thread owns it. */
+static uint8_t *scratch;
+static size_t scratch_cap;
+
+void conn_configure(unsigned frame, unsigned events, unsigned bytes)
+{
+    max_frame = frame;
+    max_events = events;
+    max_bytes = bytes;
+}
+
+uint64_t conn_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+struct conn *conn_new(struct lws *wsi)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->id = next_id++;
+    c->wsi = wsi;
+    if (idmap_put(&conns, c->id, c) != STATUS_OK) {
+        free(c);
+        return NULL;
+    }
+    lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
+    return c;
+}
+
+static void queue_clear(struct conn *c)
+{
+    while (c->queue_count > 0) {
+        proto_buf_unref(c->queue[c->queue_head]);
+        c->queue_head = (c->queue_head + 1) % c->queue_cap;
+        c->queue_count--;
+    }
+    c->queue_bytes = 0;
+}
+
+void conn_free(struct conn *c)
+{
+    idmap_remove(&conns, c->id);
+    queue_clear(c);
+    free(c->queue);
+    free(c->rooms);
+    free(c->rx);
+    free(c);
+}
+
+struct conn *conn_find(uint64_t id)
+{
+    return idmap_get(&conns, id);
+}
+
+struct conn *conn_next(size_t *pos)
+{
+    uint64_t key = 0;
+    void *value = NULL;
+    return idmap_next(&conns, pos, &key, &value) ? value : NULL;
+}
+
+size_t conn_count(void)
+{
+    return conns.count;
+}
+
+bool conn_closing(const struct conn *c)
+{
+    return c->close_code != 0;
+}
+
+void conn_close(struct conn *c, int code, const char *reason, bool flush)
+{
+    if (conn_closing(c)) {
+        return;
+    }
+    c->close_code = code;
+    c->close_reason = reason;
+    if (!flush) {
+        queue_clear(c);
+    }
+    lws_callback_on_writable(c->wsi);
+}
+
+static bool queue_grow(struct conn *c)
+{
+    uint32_t cap = c->queue_cap == 0 ? CONN_QUEUE_MIN : c->queue_cap * 2;
+    struct proto_buf **q = malloc(sizeof(*q) * cap);
+    if (q == NULL) {
+        return false;
+    }
+    for (uint32_t i = 0; i < c->queue_count; i++) {
+        q[i] = c->queue[(c->queue_head + i) % c->queue_cap];
+    }
+    free(c->queue);
+    c->queue = q;
+    c->queue_head = 0;
+    c->queue_cap = cap;
+    return true;
+}
+
+void conn_send(struct conn *c, struct proto_buf *b)
+{
+    if (conn_closing(c)) {
+        return;
+    }
+    if (c->queue_count >= max_events || c->queue_bytes + b->len > max_bytes) {
+        log_warn("conn", "slow client closed", "conn=%llu queued=%u bytes=%zu",
+                 (unsigned long long)c->id, c->queue_count, c->queue_bytes);
+        conn_close(c, CONN_CLOSE_TRY_LATER, "too far behind", false);
+        return;
+    }
+    if (c->queue_count == c->queue_cap && !queue_grow(c)) {
+        conn_close(c, CONN_CLOSE_TRY_LATER, "out of memory", false);
+        return;
+    }
+
+    proto_buf_ref(b);
+    c->queue[(c->queue_head + c->queue_count) % c->queue_cap] = b;
+    c->queue_count++;
+    c->queue_bytes += b->len;
+    if (c->queue_count == 1) {
+        lws_callback_on_writable(c->wsi);
+    }
+}
+
+static struct proto_buf *queue_pop(struct conn *c)
+{
+    struct proto_buf *b = c->queue[c->queue_head];
+    c->queue_head = (c->queue_head + 1) % c->queue_cap;
+    c->queue_count--;
+    c->queue_bytes -= b->len;
+    return b;
+}
+
+/* How many queued events fit in one frame, and the frame's payload size. */
+static uint32_t frame_plan(const struct conn *c, size_t *payload)
+{
+    uint32_t n = 0;
+    size_t total = 5;
+    while (n < c->queue_count) {
+        const struct proto_buf *b = c->queue[(c->queue_head + n) % c->queue_cap];
+        if (n > 0 && total + b->len > CONN_FRAME_MAX) {
+            break;
+        }
+        total += b->len;
+        n++;
+    }
+    *payload = total;
+    return n;
+}
+
+static int write_single(struct conn *c)
+{
+    struct proto_buf *b = queue_pop(c);
+    int n = lws_write(c->wsi, proto_buf_payload(b), b->len, LWS_WRITE_BINARY);
+    size_t len = b->len;
+    proto_buf_unref(b);
+    return n < (int)len ? -1 : 0;
+}
+
+/* Joins several queued events into one msgpack array in the scratch buffer. */
+static int write_joined(struct conn *c, uint32_t n, size_t payload)
+{
+    if (scratch_cap < LWS_PRE + payload) {
+        uint8_t *p = realloc(scratch, LWS_PRE + payload);
+        if (p == NULL) {
+            return -1;
+        }
+        scratch = p;
+        scratch_cap = LWS_PRE + payload;
+    }
+
+    uint8_t *out = scratch + LWS_PRE;
+    size_t len = proto_array_header(out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        struct proto_buf *b = queue_pop(c);
+        memcpy(out + len, proto_buf_payload(b), b->len);
+        len += b->len;
+        proto_buf_unref(b);
+    }
+    int written = lws_write(c->wsi, out, len, LWS_WRITE_BINARY);
+    return written < (int)len ? -1 : 0;
+}
+
+int conn_writeable(struct conn *c)
+{
+    if (c->queue_count > 0) {
+        size_t payload = 0;
+        uint32_t n = frame_plan(c, &payload);
+        int rc = n == 1 ? write_single(c) : write_joined(c, n, payload);
+        if (rc < 0) {
+            return -1;
+        }
+        if (c->queue_count > 0) {
+            lws_callback_on_writable(c->wsi);
+            return 0;
+        }
+    }
+
+    if (conn_closing(c)) {
+        const char *reason = c->close_reason ? c->close_reason : "";
+        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
+                         strlen(reason));
+        return -1;
+    }
+    return 0;
+}
+
+static int refuse(struct conn *c, int code, const char *reason)
+{
+    c->close_code = code;
+    lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
+    return -1;
+}
+
+static bool rx_append(struct conn *c, const uint8_t *in, size_t len)
+{
+    if (c->rx_len + len > c->rx_cap) {
+        size_t cap = c->rx_cap == 0 ? 4096 : c->rx_cap;
+        while (cap < c->rx_len + len) {
+            cap *= 2;
+        }
+        uint8_t *p = realloc(c->rx, cap);
+        if (p == NULL) {
+            return false;
+        }
+        c->rx = p;
+        c->rx_cap = cap;
+    }
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    return true;
+}
+
+int conn_receive(struct conn *c, const uint8_t *in, size_t len)
+{
+    if (conn_closing(c)) {
+        return 0;
+    }
+    if (!lws_frame_is_binary(c->wsi)) {
+        log_warn("conn", "text frame refused", "conn=%llu", (unsigned long long)c->id);
+        return refuse(c, CONN_CLOSE_UNSUPPORTED, "binary frames only");
+    }
+
+    /* The frame header already declares what is still to come. */
+    size_t remaining = lws_remaining_packet_payload(c->wsi);
+    if (c->rx_len + len + remaining > max_frame) {
+        log_warn("conn", "message too large", "conn=%llu", (unsigned long long)c->id);
+        return refuse(c, CONN_CLOSE_TOO_LARGE, "message too large");
+    }
+
+    bool complete = remaining == 0 && lws_is_final_fragment(c->wsi);
+    if (complete && c->rx_len == 0) {
+        dispatch_frame(c, in, len);
+        return 0;
+    }
+    if (!rx_append(c, in, len)) {
+        return refuse(c, CONN_CLOSE_TRY_LATER, "out of memory");
+    }
+    if (complete) {
+        dispatch_frame(c, c->rx, c->rx_len);
+        c->rx_len = 0;
+        /* Large buffers are not kept for idle connections. */
+        if (c->rx_cap > 16 * 1024) {
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_cap = 0;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,217 @@
+#include "net.h"
+
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "app.h"
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+
+#define NET_SUBPROTOCOL "kolab.v1"
+#define NET_COOKIE      "kolab_session"
+
+static struct lws_context *context;
+static uv_timer_t shutdown_timer;
+static void (*shutdown_done)(void);
+static uint64_t shutdown_deadline;
+
+/* libwebsockets' own log lines go through our logger. */
+static void lws_log_sink(int level, const char *line)
+{
+    char text[256];
+    size_t n = strlen(line);
+    if (n >= sizeof(text)) {
+        n = sizeof(text) - 1;
+    }
+    memcpy(text, line, n);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r')) {
+        n--;
+    }
+    text[n] = '\0';
+
+    enum log_level ours = LOG_DEBUG;
+    if (level & LLL_ERR) {
+        ours = LOG_ERROR;
+    } else if (level & LLL_WARN) {
+        ours = LOG_WARN;
+    }
+    log_emit(ours, "lws", text, NULL);
+}
+
+/* The WebSocket handshake is refused unless it is for /ws from an allowed
+ * origin while the server is not stopping. */
+static int filter_handshake(struct lws *wsi)
+{
+    char uri[16];
+    if (app.shutting_down || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+        strcmp(uri, "/ws") != 0) {
+        return 1;
+    }
+    if (!http_origin_allowed(wsi)) {
+        log_warn("net", "handshake from a foreign origin refused", NULL);
+        return 1;
+    }
+    return 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
+{
+    struct conn **slot = user;
+    char token[80];
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return filter_handshake(wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+        *slot = conn_new(wsi);
+        if (*slot == NULL) {
+            return -1;
+        }
+        session_open(*slot, http_cookie(wsi, NET_COOKIE, token, sizeof(token)));
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return *slot == NULL ? -1 : conn_receive(*slot, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return *slot == NULL ? -1 : conn_writeable(*slot);
+    case LWS_CALLBACK_CLOSED:
+        if (*slot != NULL) {
+            session_close(*slot);
+            conn_free(*slot);
+            *slot = NULL;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
+    {NET_SUBPROTOCOL, ws_callback, sizeof(struct conn *), 4096, 1, NULL, 2 * 1024 * 1024},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Pings after 30 s of silence and hangs up after 45 s. */
+static const lws_retry_bo_t idle_policy = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 45,
+};
+
+static const struct lws_protocol_vhost_options security_headers[] = {
+    {&security_headers[1], NULL, "content-security-policy:",
+     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
+     "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+    {&security_headers[2], NULL, "x-content-type-options:", "nosniff"},
+    {&security_headers[3], NULL, "referrer-policy:", "no-referrer"},
+    {NULL, NULL, "x-frame-options:", "DENY"},
+};
+
+static const struct lws_protocol_vhost_options tls_headers = {
+    security_headers, NULL, "strict-transport-security:", "max-age=31536000"};
+
+static const struct lws_protocol_vhost_options mime_types[] = {
+    {&mime_types[1], NULL, ".mjs", "text/javascript"},
+    {&mime_types[2], NULL, ".webmanifest", "application/manifest+json"},
+    {&mime_types[3], NULL, ".woff2", "font/woff2"},
+    {NULL, NULL, ".json", "application/json"},
+};
+
+static struct lws_http_mount mount_api;
+static struct lws_http_mount mount_health;
+static struct lws_http_mount mount_files;
+
+static void set_mounts(void)
+{
+    mount_files.mountpoint = "/";
+    mount_files.mountpoint_len = 1;
+    mount_files.origin = app.cfg->web_root;
+    mount_files.def = "index.html";
+    mount_files.origin_protocol = LWSMPRO_FILE;
+    mount_files.extra_mimetypes = mime_types;
+
+    mount_health = (struct lws_http_mount){0};
+    mount_health.mount_next = &mount_files;
+    mount_health.mountpoint = "/healthz";
+    mount_health.mountpoint_len = 8;
+    mount_health.origin = "http";
+    mount_health.origin_protocol = LWSMPRO_CALLBACK;
+
+    mount_api = (struct lws_http_mount){0};
+    mount_api.mount_next = &mount_health;
+    mount_api.mountpoint = "/api";
+    mount_api.mountpoint_len = 4;
+    mount_api.origin = "http";
+    mount_api.origin_protocol = LWSMPRO_CALLBACK;
+}
+
+enum status net_start(void)
+{
+    const struct config *cfg = app.cfg;
+    struct lws_context_creation_info info;
+    void *loops[1] = {app.loop};
+
+    lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_DEBUG) ? LLL_NOTICE : 0), lws_log_sink);
+    set_mounts();
+
+    memset(&info, 0, sizeof(info));
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.foreign_loops = loops;
+    info.port = (int)cfg->port;
+    info.iface = cfg->host;
+    info.protocols = protocols;
+    info.mounts = &mount_api;
+    info.headers = app.tls ? &tls_headers : security_headers;
+    info.retry_and_idle_policy = &idle_policy;
+    info.vhost_name = "kolab";
+    info.server_string = "kolabd";
+    info.timeout_secs = 20;
+    if (app.tls) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        info.alpn = "http/1.1";
+    }
+
+    context = lws_create_context(&info);
+    if (context == NULL) {
+        log_error("net", "could not listen", "host=%s port=%u", cfg->host, cfg->port);
+        return STATUS_INTERNAL;
+    }
+    log_info("net", "listening", "host=%s port=%u tls=%d web_root=%s", cfg->host, cfg->port,
+             app.tls, cfg->web_root);
+    return STATUS_OK;
+}
+
+static void shutdown_tick(uv_timer_t *t)
+{
+    if (conn_count() > 0 && conn_now_ms() < shutdown_deadline) {
+        return;
+    }
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, NULL);
+    log_info("net", "connections closed", "left=%zu", conn_count());
+    shutdown_done();
+}
+
+void net_shutdown(unsigned grace_ms, void (*done)(void))
+{
+    struct conn *c = NULL;
+    for (size_t pos = 0; (c = conn_next(&pos)) != NULL;) {
+        conn_close(c, CONN_CLOSE_GOING_AWAY, "server shutting down", true);
+    }
+    shutdown_done = done;
+    shutdown_deadline = conn_now_ms() + grace_ms;
+    uv_timer_init(app.loop, &shutdown_timer);
+    uv_timer_start(&shutdown_timer, shutdown_tick, 10, 10);
+}
+
+void net_destroy(void)
+{
+    if (context != NULL) {
+        lws_context_destroy(context);
+        context = NULL;
+    }
+}

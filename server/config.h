@@ -1,0 +1,54 @@
+/*
+ * Kolab's configuration: built-in defaults, then KOLAB_* environment
+ * variables, then command-line flags, each overriding the one before.
+ * Read once at start-up by main; read-only afterwards.
+ */
+#ifndef KOLAB_CONFIG_H
+#define KOLAB_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "status.h"
+
+#define CONFIG_ORIGINS_MAX 16
+#define CONFIG_STR_MAX     512
+
+struct config {
+    char host[CONFIG_STR_MAX];
+    unsigned port;
+    char data_dir[CONFIG_STR_MAX];
+    char web_root[CONFIG_STR_MAX];
+    char tls_cert[CONFIG_STR_MAX];
+    char tls_key[CONFIG_STR_MAX];
+    char origins[CONFIG_ORIGINS_MAX][CONFIG_STR_MAX];
+    unsigned origin_count;
+    enum log_level log_level;
+    /* Seed demo accounts and rooms when the database is new. */
+    bool demo;
+    /* How long a session token lives, in seconds. */
+    uint64_t token_ttl_s;
+    /* Largest incoming WebSocket message. */
+    unsigned max_frame;
+    /* Outbound queue bounds per connection. */
+    unsigned queue_events;
+    unsigned queue_bytes;
+};
+
+/*
+ * Fills `cfg` from defaults, the environment and argv[first..argc). `exe` is
+ * argv[0], used to find the built web client next to the binary. Returns
+ * STATUS_BAD_REQUEST after printing a message for a bad flag or value, and
+ * STATUS_NOT_FOUND when --help was given (the usage is printed).
+ */
+enum status config_load(struct config *cfg, const char *exe, int argc, char **argv, int first);
+
+/* Prints the flags and their environment variables. */
+void config_usage(const char *exe);
+
+/* True when `origin` (an Origin header's value) is allowed. */
+bool config_origin_allowed(const struct config *cfg, const char *origin);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * A WebSocket connection and its outbound queue.
+ *
+ * Every event for a connection is queued as a reference to a shared encoded
+ * buffer (struct proto_buf), never copied per recipient. The queue is capped
+ * in events and in bytes: a client that cannot keep up is closed with 1013
+ * and resumes by seq when it returns, so it never makes the server grow or
+ * slows anyone else. Each writeable callback sends everything queued as one
+ * frame: the event itself when there is one, otherwise a msgpack array of
+ * them. Loop thread only.
+ */
+#ifndef KOLAB_CONN_H
+#define KOLAB_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "session.h"
+
+struct lws;
+
+/* WebSocket close codes Kolab uses (see PROTOCOL.md). */
+enum conn_close_code {
+    CONN_CLOSE_GOING_AWAY = 1001,
+    CONN_CLOSE_UNSUPPORTED = 1003,
+    CONN_CLOSE_POLICY = 1008,
+    CONN_CLOSE_TOO_LARGE = 1009,
+    CONN_CLOSE_TRY_LATER = 1013,
+    CONN_CLOSE_SESSION_ENDED = 4001,
+};
+
+/* One room this connection has joined, with its slot in the room's list of
+ * subscribers (kept by rooms.c so leaving is O(1)). */
+struct conn_room {
+    uint64_t room;
+    uint32_t slot;
+};
+
+struct conn {
+    uint64_t id;
+    struct lws *wsi;
+    struct session session;
+    char peer[48];
+
+    /* Outbound ring of shared buffers. */
+    struct proto_buf **queue;
+    uint32_t queue_head;
+    uint32_t queue_count;
+    uint32_t queue_cap;
+    size_t queue_bytes;
+
+    /* Rooms joined on this connection. */
+    struct conn_room *rooms;
+    uint32_t room_count;
+    uint32_t room_cap;
+
+    /* Reassembly of a message that arrives in several pieces. */
+    uint8_t *rx;
+    size_t rx_len;
+    size_t rx_cap;
+
+    /* Times (ms) of the latest bad requests, for the abuse limit. */
+    uint64_t bad_times[10];
+    unsigned bad_next;
+
+    int close_code;
+    const char *close_reason;
+};
+
+/* Queues a reference to `b` (the caller keeps its own). Does nothing on a
+ * closing connection; closes with 1013 when the queue is full. */
+void conn_send(struct conn *c, struct proto_buf *b);
+
+/*
+ * Closes `c` with `code` and `reason` (a static string). With `flush`,
+ * what is queued is sent first; otherwise it is dropped. The connection
+ * stays valid until the network layer reports it closed.
+ */
+void conn_close(struct conn *c, int code, const char *reason, bool flush);
+
+/* True once conn_close was called. */
+bool conn_closing(const struct conn *c);
+
+/* The open connection with `id`, or NULL when it has closed. */
+struct conn *conn_find(uint64_t id);
+
+/* Iteration over all open connections: `for (size_t i = 0; (c = conn_next(&i));)`.
+ * Connections must not be added or freed during the walk (closing is fine). */
+struct conn *conn_next(size_t *pos);
+
+/* Number of open connections. */
+size_t conn_count(void);
+
+/* Called by the network layer. */
+struct conn *conn_new(struct lws *wsi);
+void conn_free(struct conn *c);
+/* Writes what is queued; returns -1 when the connection must now close. */
+int conn_writeable(struct conn *c);
+/* Takes received bytes; returns -1 when the connection must now close. */
+int conn_receive(struct conn *c, const uint8_t *in, size_t len);
+
+/* Sets the outbound bounds and the largest incoming message. */
+void conn_configure(unsigned max_frame, unsigned queue_events, unsigned queue_bytes);
+
+/* Milliseconds since the Unix epoch (wall clock). */
+uint64_t conn_now_ms(void);
+
+#endif
