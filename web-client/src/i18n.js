@@ -1,0 +1,76 @@
+// Translations. Every string a user sees comes from t(): Bahasa Indonesia by
+// default, English when chosen; the choice is kept in localStorage.
+
+import en from './lang/en.js';
+import id from './lang/id.js';
+
+export const TABLES = { id, en };
+export const LANGS = ['id', 'en'];
+export const DEFAULT_LANG = 'id';
+
+const STORAGE_KEY = 'kolab.lang';
+
+// Hours and dates are written the way each language's readers expect.
+export const LOCALES = { id: 'id-ID', en: 'en-GB' };
+
+let storage = null;
+let current = DEFAULT_LANG;
+const listeners = new Set();
+
+// Reads the saved choice; call once at start-up with localStorage.
+export function initLang(store) {
+    storage = store;
+    try {
+        const saved = store && store.getItem(STORAGE_KEY);
+        current = LANGS.includes(saved) ? saved : DEFAULT_LANG;
+    } catch {
+        current = DEFAULT_LANG;
+    }
+    return current;
+}
+
+export function getLang() {
+    return current;
+}
+
+export function setLang(lang) {
+    if (!LANGS.includes(lang) || lang === current) {
+        return;
+    }
+    current = lang;
+    try {
+        if (storage) {
+            storage.setItem(STORAGE_KEY, lang);
+        }
+    } catch {
+        // The choice then lasts for this page only.
+    }
+    for (const fn of listeners) {
+        fn(lang);
+    }
+}
+
+export function onLangChange(fn) {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+}
+
+// The text for `key` in the current language, with {name} placeholders
+// filled from `params`. A key missing from English falls back to Indonesian,
+// and a key missing from both shows itself, so a slip is visible, not blank.
+export function t(key, params) {
+    const text = TABLES[current][key] ?? TABLES[DEFAULT_LANG][key] ?? key;
+    if (!params) {
+        return text;
+    }
+    return text.replace(/\{(\w+)\}/g, (whole, name) =>
+        params[name] === undefined ? whole : String(params[name]),
+    );
+}
+
+// The message for a protocol error code (or a RequestError carrying one).
+export function errorText(codeOrError) {
+    const code = typeof codeOrError === 'string' ? codeOrError : codeOrError && codeOrError.code;
+    const key = `error.${code}`;
+    return key in TABLES[DEFAULT_LANG] ? t(key) : t('error.unknown');
+}

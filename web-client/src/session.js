@@ -1,0 +1,427 @@
+// The client's behaviour, between the connection and the store: signing in
+// and out, catching up after every (re)connect, applying server events, and
+// the user's chat actions. Views call these methods and read the store.
+//
+// Catching up happens on every hello that carries a user: fetch `rooms`,
+// `join` each room with `since` = the last seq this page saw (and the epoch
+// that seq belongs to), reload a room whose join reports a gap, then send
+// whatever waits in the outbox. Each hello starts a new generation, and work
+// belonging to an older socket is dropped when its replies come back.
+
+import * as api from './api.js';
+import { CLOSE_SESSION_ENDED, RequestError } from './connection.js';
+import { Outbox } from './outbox.js';
+
+const HISTORY_PAGE = 50;
+const TYPING_SEND_EVERY_MS = 3000;
+const READ_DELAY_MS = 250;
+
+export class Session {
+    constructor({ connection, store, storage, doc = globalThis.document }) {
+        this.conn = connection;
+        this.store = store;
+        this.storage = storage;
+        this.doc = doc;
+        this.outbox = null;
+        this.generation = 0;
+        this.joined = new Set();
+        this.activeRoom = null;
+        this.loading = new Set();
+        this.typingSent = new Map();
+        this.readTimer = null;
+        this.helloWaiters = [];
+        this.sessionEnded = false;
+    }
+
+    start() {
+        this.conn.on('state', (state) => this.store.setConnState(state));
+        this.conn.on('hello', (hello) => this.onHello(hello));
+        this.conn.on('event', (ev) => this.onEvent(ev));
+        this.conn.on('close', (code) => {
+            if (code === CLOSE_SESSION_ENDED && this.store.me) {
+                this.sessionEnded = true;
+            }
+        });
+        this.store.setConnState(this.conn.state);
+        this.conn.start();
+    }
+
+    // Browser signals that are worth a reconnect or a read marker.
+    watchPage(win = globalThis) {
+        win.addEventListener('online', () => this.conn.retryNow());
+        this.doc.addEventListener('visibilitychange', () => {
+            if (this.doc.visibilityState === 'visible') {
+                this.conn.retryNow();
+                this.scheduleRead();
+            }
+        });
+    }
+
+    // ---- signing in and out ----------------------------------------------
+
+    async onHello(hello) {
+        this.generation += 1;
+        const gen = this.generation;
+        this.joined = new Set();
+        this.loading = new Set();
+        const user = hello.user || null;
+        this.store.setMe(user);
+        const waiters = this.helloWaiters;
+        this.helloWaiters = [];
+        for (const w of waiters) {
+            w(user);
+        }
+        if (!user) {
+            this.outbox = null;
+            this.activeRoom = null;
+            return;
+        }
+        this.sessionEnded = false;
+        this.useOutbox(user.id);
+        try {
+            await this.syncRooms(gen);
+        } catch {
+            // The socket dropped during catch-up; the next hello starts over.
+            return;
+        }
+        if (gen === this.generation) {
+            this.flushOutbox();
+            this.scheduleRead();
+        }
+    }
+
+    useOutbox(userId) {
+        if (this.outbox && this.outbox.userId === userId) {
+            return;
+        }
+        this.outbox = new Outbox(this.storage, userId);
+        this.outbox.userId = userId;
+        this.outbox.onChange((entries) => this.store.setPending(entries));
+        this.store.setPending(this.outbox.list());
+    }
+
+    // Resolves with the user of the next hello (null when anonymous).
+    nextHello() {
+        return new Promise((resolve) => this.helloWaiters.push(resolve));
+    }
+
+    // Creates an account over the WebSocket, then signs in with it.
+    async register({ username, name, password, role }) {
+        await this.conn.request('register', { username, name, password, role });
+        return this.login(username, password);
+    }
+
+    // Signs in over HTTP (which sets the session cookie), then reopens the
+    // WebSocket so that its handshake carries the cookie.
+    async login(username, password) {
+        await api.login(username, password);
+        const hello = this.nextHello();
+        this.conn.restart();
+        const user = await hello;
+        if (!user) {
+            throw new RequestError('unauthenticated');
+        }
+        return user;
+    }
+
+    async logout() {
+        try {
+            await api.logout();
+        } catch {
+            // Signing out locally still matters when the server is away; the
+            // cookie then expires on its own.
+        }
+        this.activeRoom = null;
+        this.outbox = null;
+        this.store.setMe(null);
+        this.conn.restart();
+    }
+
+    // ---- catching up -----------------------------------------------------
+
+    async syncRooms(gen) {
+        const reply = await this.conn.request('rooms');
+        if (gen !== this.generation) {
+            return;
+        }
+        this.store.setRooms(reply.rooms || []);
+        const joins = (reply.rooms || [])
+            .filter((room) => !this.joined.has(room.id))
+            .map((room) => this.joinRoom(room.id, gen));
+        await Promise.all(joins);
+    }
+
+    async joinRoom(roomId, gen = this.generation) {
+        this.joined.add(roomId);
+        const log = this.store.logs.get(roomId);
+        const fields = { room: roomId };
+        // A room this page has followed resumes where it stopped; a room it
+        // never looked at needs no replay (its history loads when opened).
+        if (log && (log.loaded || log.synced > 0)) {
+            fields.since = log.synced;
+            if (log.epoch) {
+                fields.epoch = log.epoch;
+            }
+        }
+        let reply;
+        try {
+            reply = await this.conn.request('join', fields);
+        } catch (err) {
+            this.joined.delete(roomId);
+            throw err;
+        }
+        if (gen !== this.generation) {
+            return;
+        }
+        const current = this.store.log(roomId);
+        if (reply.gap) {
+            current.clear();
+        }
+        this.store.applyJoin(roomId, reply);
+        const room = this.store.rooms.get(roomId);
+        current.epoch = (reply.room && reply.room.epoch) || (room && room.epoch) || current.epoch;
+        if (reply.gap || roomId === this.activeRoom) {
+            if (!current.loaded || reply.gap) {
+                await this.loadNewest(roomId);
+            }
+        }
+    }
+
+    // Joins rooms that appeared since the last sync, for example a DM that
+    // someone else just started with this user.
+    async refreshRooms() {
+        try {
+            await this.syncRooms(this.generation);
+        } catch {
+            // A drop here is caught up by the next hello.
+        }
+    }
+
+    // ---- server events ---------------------------------------------------
+
+    onEvent(ev) {
+        const store = this.store;
+        switch (ev.type) {
+            case 'message':
+                store.addMessage(ev, { live: true });
+                if (ev.room === this.activeRoom) {
+                    this.scheduleRead();
+                }
+                break;
+            case 'edit':
+                store.applyEdit(ev);
+                break;
+            case 'delete':
+                store.applyDelete(ev);
+                break;
+            case 'read':
+                store.applyRead(ev);
+                break;
+            case 'typing':
+                store.setTyping(ev.room, ev.user);
+                break;
+            case 'presence':
+                store.setPresence(ev.user, Boolean(ev.online));
+                break;
+            case 'member':
+                this.onMember(ev);
+                break;
+            default:
+                // Events of features this client does not show are ignored,
+                // as the protocol asks of clients.
+                break;
+        }
+    }
+
+    onMember(ev) {
+        const store = this.store;
+        if (store.isMe(ev.user)) {
+            if (ev.action === 'added') {
+                this.refreshRooms();
+            } else if (ev.action === 'removed') {
+                this.joined.delete(ev.room);
+                store.removeRoom(ev.room);
+            }
+            return;
+        }
+        if (ev.action === 'added' && this.joined.has(ev.room)) {
+            // The join reply is the one place that names the members.
+            this.joinRoom(ev.room).catch(() => {});
+        } else {
+            store.applyMember(ev);
+        }
+    }
+
+    // ---- the open room ---------------------------------------------------
+
+    openRoom(roomId) {
+        this.activeRoom = roomId;
+        const log = this.store.log(roomId);
+        if (!log.loaded && this.conn.state === 'online') {
+            this.loadNewest(roomId).catch(() => {});
+        }
+        this.scheduleRead();
+    }
+
+    closeRoom() {
+        this.activeRoom = null;
+    }
+
+    async loadNewest(roomId) {
+        await this.loadPage(roomId, { room: roomId, limit: HISTORY_PAGE }, true);
+    }
+
+    // Loads the page before the oldest message held.
+    async loadOlder(roomId) {
+        const log = this.store.log(roomId);
+        if (!log.loaded || log.size === 0) {
+            return this.loadNewest(roomId);
+        }
+        if (!log.more) {
+            return undefined;
+        }
+        return this.loadPage(roomId, { room: roomId, before: log.oldestSeq, limit: HISTORY_PAGE }, false);
+    }
+
+    async loadPage(roomId, fields, newest) {
+        if (this.loading.has(roomId)) {
+            return;
+        }
+        this.loading.add(roomId);
+        const gen = this.generation;
+        try {
+            const reply = await this.conn.request('history', fields);
+            if (gen === this.generation) {
+                this.store.addHistory(roomId, reply.messages || [], reply.more, { newest });
+                if (roomId === this.activeRoom) {
+                    this.scheduleRead();
+                }
+            }
+        } finally {
+            this.loading.delete(roomId);
+        }
+    }
+
+    isLoading(roomId) {
+        return this.loading.has(roomId);
+    }
+
+    // Sends a read marker for the newest message of the open room, shortly
+    // after it changes and only while the page is in front of the user.
+    scheduleRead() {
+        if (this.readTimer !== null) {
+            return;
+        }
+        this.readTimer = setTimeout(() => {
+            this.readTimer = null;
+            this.markRead();
+        }, READ_DELAY_MS);
+    }
+
+    markRead() {
+        const roomId = this.activeRoom;
+        if (roomId === null || this.conn.state !== 'online') {
+            return;
+        }
+        if (this.doc && this.doc.visibilityState && this.doc.visibilityState !== 'visible') {
+            return;
+        }
+        const room = this.store.rooms.get(roomId);
+        const log = this.store.logs.get(roomId);
+        const newest = log ? log.synced : 0;
+        if (!room || newest <= (room.last_read || 0)) {
+            return;
+        }
+        this.store.markReadLocal(roomId, newest);
+        this.conn.request('read', { room: roomId, seq: newest }).catch(() => {});
+    }
+
+    // ---- writing ---------------------------------------------------------
+
+    send(roomId, body, replyTo) {
+        if (!this.outbox) {
+            return;
+        }
+        this.outbox.add({ room: roomId, body, reply_to: replyTo || undefined });
+        this.flushOutbox();
+    }
+
+    flushOutbox() {
+        if (!this.outbox || this.conn.state !== 'online') {
+            return;
+        }
+        const send = (entry) =>
+            this.conn.request('send', {
+                room: entry.room,
+                body: entry.body,
+                client_id: entry.client_id,
+                reply_to: entry.reply_to,
+            });
+        this.outbox.flush(send, (entry, reply) => this.store.addAcked(entry, reply));
+    }
+
+    retryUnsent(clientId) {
+        if (this.outbox) {
+            this.outbox.retry(clientId);
+            this.flushOutbox();
+        }
+    }
+
+    discardUnsent(clientId) {
+        if (this.outbox) {
+            this.outbox.remove(clientId);
+        }
+    }
+
+    async editMessage(roomId, seq, body) {
+        const reply = await this.conn.request('edit', { room: roomId, seq, body });
+        this.store.applyEdit({ room: roomId, seq, body, edited_ts: reply.edited_ts });
+    }
+
+    async deleteMessage(roomId, seq) {
+        await this.conn.request('delete', { room: roomId, seq });
+        this.store.applyDelete({ room: roomId, seq });
+    }
+
+    // Tells the room that the user is typing, at most every few seconds.
+    typing(roomId, now = Date.now()) {
+        const last = this.typingSent.get(roomId) || 0;
+        if (now - last < TYPING_SEND_EVERY_MS || this.conn.state !== 'online') {
+            return;
+        }
+        this.typingSent.set(roomId, now);
+        this.conn.request('typing', { room: roomId }).catch(() => {});
+    }
+
+    stoppedTyping(roomId) {
+        this.typingSent.delete(roomId);
+    }
+
+    // ---- people and new rooms --------------------------------------------
+
+    async searchUsers(query) {
+        const fields = { limit: 20 };
+        if (query) {
+            fields.query = query;
+        }
+        const reply = await this.conn.request('users', fields);
+        return (reply.users || []).filter((u) => !this.store.isMe(u.id));
+    }
+
+    // Starts (or finds) a DM or creates a group; resolves with its room id
+    // once it is joined.
+    async createRoom({ kind, members, title }) {
+        const fields = { kind, members };
+        if (kind === 'group') {
+            fields.title = title;
+        }
+        const reply = await this.conn.request('room_create', fields);
+        const room = reply.room;
+        this.store.upsertRoom(room);
+        if (!this.joined.has(room.id)) {
+            await this.joinRoom(room.id);
+        }
+        await this.refreshRooms();
+        return room.id;
+    }
+}

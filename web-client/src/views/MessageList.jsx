@@ -1,0 +1,135 @@
+// The scrolling list of a room's messages. It stays pinned to the newest
+// message while the user is at the bottom, keeps the reader's place when an
+// older page is added above, and asks for that page when the reader scrolls
+// to the top.
+
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { getLang, t } from '../i18n.js';
+import { dayKey, formatDate, relativeDay } from '../time.js';
+import { MessageItem, messageKey } from './MessageItem.jsx';
+
+const NEAR_BOTTOM_PX = 80;
+const NEAR_TOP_PX = 60;
+
+function dayLabel(ts) {
+    const day = relativeDay(ts);
+    if (day) {
+        return t(`day.${day}`);
+    }
+    return formatDate(ts, getLang());
+}
+
+// The newest of my messages that others have read, and how many read it.
+function readMark(store, roomId, items) {
+    const others = store.othersRead(roomId);
+    const furthest = others.reduce((max, m) => Math.max(max, m.last_read || 0), 0);
+    if (furthest === 0) {
+        return null;
+    }
+    for (let i = items.length - 1; i >= 0; i -= 1) {
+        const msg = items[i];
+        if (!msg.pending && store.isMe(msg.from) && msg.seq <= furthest) {
+            const readers = others.filter((m) => (m.last_read || 0) >= msg.seq).length;
+            return { seq: msg.seq, readers };
+        }
+    }
+    return null;
+}
+
+export function MessageList({ store, session, room, items, handlers }) {
+    const ref = useRef(null);
+    const state = useRef({ atBottom: true, height: 0, top: 0, oldest: 0, count: 0, room: null });
+    const [openKey, setOpenKey] = useState(null);
+    const log = store.logs.get(room.id);
+    const oldest = log ? log.oldestSeq : 0;
+
+    // After each render: first view of a room or a reader at the bottom
+    // goes to the newest message; an older page added above keeps the
+    // message the reader was looking at in place.
+    useLayoutEffect(() => {
+        const el = ref.current;
+        const s = state.current;
+        if (!el) {
+            return;
+        }
+        if (s.room !== room.id) {
+            el.scrollTop = el.scrollHeight;
+            s.atBottom = true;
+        } else if (oldest && s.oldest && oldest < s.oldest) {
+            el.scrollTop = el.scrollHeight - (s.height - s.top);
+        } else if (s.atBottom || items.length > s.count) {
+            const last = items[items.length - 1];
+            if (s.atBottom || (last && store.isMe(last.from))) {
+                el.scrollTop = el.scrollHeight;
+            }
+        }
+        Object.assign(s, { room: room.id, oldest, count: items.length, height: el.scrollHeight, top: el.scrollTop });
+    });
+
+    function onScroll() {
+        const el = ref.current;
+        const s = state.current;
+        s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+        s.height = el.scrollHeight;
+        s.top = el.scrollTop;
+        if (el.scrollTop < NEAR_TOP_PX && log && log.loaded && log.more) {
+            session.loadOlder(room.id).catch(() => {});
+        }
+    }
+
+    const loading = session.isLoading(room.id);
+    const mark = readMark(store, room.id, items);
+    const readText = mark && (room.kind === 'dm' ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
+    let prevDay = null;
+    let prevFrom = null;
+    const rows = [];
+    for (const msg of items) {
+        const day = dayKey(msg.ts);
+        if (day !== prevDay) {
+            rows.push(
+                <div class="day" key={`d-${day}`} role="separator">
+                    <span>{dayLabel(msg.ts)}</span>
+                </div>,
+            );
+            prevFrom = null;
+        }
+        const key = messageKey(msg);
+        rows.push(
+            <MessageItem
+                key={key}
+                store={store}
+                session={session}
+                msg={msg}
+                showAuthor={room.kind !== 'dm' && msg.from !== prevFrom}
+                readLabel={mark && msg.seq === mark.seq && !msg.pending ? readText : null}
+                open={openKey === key}
+                onToggle={(k) => setOpenKey(k === openKey ? null : k)}
+                handlers={handlers}
+            />,
+        );
+        prevDay = day;
+        prevFrom = msg.kind === 'system' ? null : msg.from;
+    }
+
+    return (
+        <div class="messages" ref={ref} onScroll={onScroll} data-testid="message-list">
+            {log && log.loaded && log.more && (
+                <button
+                    type="button"
+                    class="btn btn--ghost btn--small messages__older"
+                    data-testid="load-older"
+                    disabled={loading}
+                    onClick={() => session.loadOlder(room.id).catch(() => {})}
+                >
+                    {loading ? t('chat.loading') : t('chat.load_older')}
+                </button>
+            )}
+            {log && log.loaded && !log.more && items.length > 0 && (
+                <p class="messages__start">{t('chat.beginning')}</p>
+            )}
+            {(!log || !log.loaded) && items.length === 0 && <p class="messages__note">{t('chat.loading')}</p>}
+            {log && log.loaded && items.length === 0 && <p class="messages__note">{t('chat.empty')}</p>}
+            {rows}
+        </div>
+    );
+}

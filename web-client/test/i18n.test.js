@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TABLES, errorText, getLang, initLang, setLang, t } from '../src/i18n.js';
+
+const ERROR_CODES = [
+    'bad_request',
+    'unauthenticated',
+    'forbidden',
+    'not_found',
+    'conflict',
+    'too_large',
+    'rate_limited',
+    'unavailable',
+    'internal',
+];
+
+function memoryStorage(initial = {}) {
+    const map = new Map(Object.entries(initial));
+    return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, v), map };
+}
+
+// Every t('...') key written literally in the sources.
+function keysUsedInSources() {
+    const keys = new Set();
+    const walk = (dir) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+            const path = join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(path);
+            } else if (/\.(js|jsx)$/.test(entry.name)) {
+                for (const m of readFileSync(path, 'utf8').matchAll(/\bt\('([a-z_.]+)'/g)) {
+                    keys.add(m[1]);
+                }
+            }
+        }
+    };
+    walk(join(__dirname, '..', 'src'));
+    return keys;
+}
+
+afterEach(() => setLang('id'));
+
+describe('i18n', () => {
+    it('has every key in both languages, none empty', () => {
+        const id = Object.keys(TABLES.id).sort();
+        const en = Object.keys(TABLES.en).sort();
+        expect(en).toEqual(id);
+        for (const lang of ['id', 'en']) {
+            for (const [key, text] of Object.entries(TABLES[lang])) {
+                expect(text.trim(), `${lang} ${key}`).not.toBe('');
+            }
+        }
+    });
+
+    it('uses the same placeholders in both languages', () => {
+        const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        for (const key of Object.keys(TABLES.id)) {
+            expect(names(TABLES.en[key]), key).toEqual(names(TABLES.id[key]));
+        }
+    });
+
+    it('defines every key the sources use', () => {
+        for (const key of keysUsedInSources()) {
+            expect(TABLES.id, key).toHaveProperty([key]);
+        }
+    });
+
+    it('translates every protocol error code', () => {
+        for (const code of ERROR_CODES) {
+            expect(TABLES.id).toHaveProperty([`error.${code}`]);
+        }
+        expect(errorText('forbidden')).toBe(TABLES.id['error.forbidden']);
+        expect(errorText({ code: 'rate_limited' })).toBe(TABLES.id['error.rate_limited']);
+        expect(errorText('no_such_code')).toBe(TABLES.id['error.unknown']);
+    });
+
+    it('defaults to Indonesian and keeps the choice', () => {
+        const storage = memoryStorage();
+        expect(initLang(storage)).toBe('id');
+        expect(t('conn.online')).toBe('Terhubung');
+        setLang('en');
+        expect(t('conn.online')).toBe('Connected');
+        expect(storage.map.get('kolab.lang')).toBe('en');
+        expect(initLang(memoryStorage({ 'kolab.lang': 'en' }))).toBe('en');
+        expect(initLang(memoryStorage({ 'kolab.lang': 'fr' }))).toBe('id');
+        expect(getLang()).toBe('id');
+    });
+
+    it('fills placeholders', () => {
+        initLang(memoryStorage());
+        expect(t('chat.typing.one', { name: 'Budi' })).toBe('Budi sedang mengetik...');
+        expect(t('conn.offline')).toBe('Offline — pesan akan dikirim saat tersambung');
+    });
+});
