@@ -56,8 +56,8 @@ export default {
     'header.signed_in_as': 'Signed in as {name}',
 
     'rooms.title': 'Conversations',
-    'rooms.new': 'New conversation',
-    'rooms.empty': 'No conversations yet. Press “New conversation” to start one.',
+    'rooms.new': 'New chat',
+    'rooms.empty': 'No conversations yet. Press “New chat” to start one.',
     'rooms.no_messages': 'No messages yet',
     'rooms.unread': '{count} unread messages',
     'rooms.you': 'You: {text}',

@@ -3,10 +3,16 @@
 import { useEffect, useReducer } from 'preact/hooks';
 import { getLang, onLangChange } from '../i18n.js';
 
-// Re-renders the calling component whenever the store changes.
+// Re-renders the calling component whenever the store changes. Effects run
+// after the first paint, and the server's hello can arrive before that: the
+// extra render on subscribing catches any change made in between.
 export function useStore(store) {
     const [, bump] = useReducer((n) => n + 1, 0);
-    useEffect(() => store.subscribe(bump), [store]);
+    useEffect(() => {
+        const unsubscribe = store.subscribe(bump);
+        bump();
+        return unsubscribe;
+    }, [store]);
     return store;
 }
 
