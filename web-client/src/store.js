@@ -146,16 +146,18 @@ export class ChatStore {
         this.changed();
     }
 
-    // Adds a page from `history`. `newest` marks a page asked for without
-    // `before`: it says nothing about whether older pages exist beyond the
-    // ones already held.
+    // Adds a page from `history`. Its `more` says whether messages older
+    // than the page exist; it describes the log only when the page reaches
+    // at least as far back as what was held before. A page asked for without
+    // `before` (`newest`) may stop short of older pages loaded earlier.
     addHistory(roomId, messages, more, { newest = false } = {}) {
         const log = this.log(roomId);
-        const wasEmpty = log.size === 0;
+        const heldOldest = log.oldestSeq;
         for (const msg of messages) {
             log.put({ ...msg, room: roomId });
         }
-        if (!newest || wasEmpty) {
+        const pageOldest = messages.length ? messages[0].seq : Infinity;
+        if (!newest || heldOldest === 0 || pageOldest <= heldOldest) {
             log.more = Boolean(more);
         }
         log.loaded = true;

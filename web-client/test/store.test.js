@@ -111,3 +111,28 @@ describe('ChatStore', () => {
         expect(calls).toBe(1);
     });
 });
+
+describe('ChatStore history pages', () => {
+    it('trusts a newest page about older messages when it reaches back past what was held', () => {
+        const store = storeWithRoom();
+        store.addMessage(msg(3), { live: true });
+        store.addHistory(10, [msg(1), msg(2), msg(3)], false, { newest: true });
+        expect(store.logs.get(10).more).toBe(false);
+    });
+
+    it('keeps older pages loadable when a newest page stops short of them', () => {
+        const store = storeWithRoom();
+        store.addHistory(10, [msg(5), msg(6)], true, { newest: true });
+        store.addHistory(10, [msg(3), msg(4)], true);
+        store.addHistory(10, [msg(6), msg(7)], true, { newest: true });
+        expect(store.logs.get(10).more).toBe(true);
+        expect(store.logs.get(10).oldestSeq).toBe(3);
+    });
+
+    it('knows an empty room has nothing older', () => {
+        const store = storeWithRoom();
+        store.addHistory(10, [], false, { newest: true });
+        expect(store.logs.get(10).more).toBe(false);
+        expect(store.logs.get(10).loaded).toBe(true);
+    });
+});
