@@ -145,9 +145,17 @@ export class Session {
             return;
         }
         this.store.setRooms(reply.rooms || []);
+        // A room that refuses the join (the user was just removed) must not
+        // hold up the others or the outbox; only a dropped link ends the sync.
         const joins = (reply.rooms || [])
             .filter((room) => !this.joined.has(room.id))
-            .map((room) => this.joinRoom(room.id, gen));
+            .map((room) =>
+                this.joinRoom(room.id, gen).catch((err) => {
+                    if (err.code === 'unavailable') {
+                        throw err;
+                    }
+                }),
+            );
         await Promise.all(joins);
     }
 
