@@ -17,6 +17,17 @@ export function App({ session, store }) {
         document.documentElement.lang = lang;
     }, [lang]);
 
+    // The tab's title counts unread messages, so a user in another tab sees
+    // that something arrived.
+    let unread = 0;
+    for (const room of store.rooms.values()) {
+        unread += room.unread || 0;
+    }
+    const title = unread > 0 ? `(${unread}) ${t('app.name')}` : t('app.name');
+    useEffect(() => {
+        document.title = title;
+    }, [title]);
+
     let body;
     if (store.auth === 'user') {
         body = <ChatView session={session} store={store} />;

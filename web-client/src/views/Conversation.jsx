@@ -52,8 +52,15 @@ export function Conversation({ store, session, room, onBack }) {
     return (
         <section class="conv" aria-label={name} data-testid="conversation" data-room-id={room.id}>
             <header class="conv__head">
-                <button type="button" class="btn btn--ghost conv__back" data-testid="back-button" onClick={onBack}>
-                    <span aria-hidden="true">←</span> {t('chat.back')}
+                <button
+                    type="button"
+                    class="btn btn--ghost conv__back"
+                    title={t('chat.back')}
+                    data-testid="back-button"
+                    onClick={onBack}
+                >
+                    <span aria-hidden="true">←</span>
+                    <span class="sr-only">{t('chat.back')}</span>
                 </button>
                 <Avatar name={name} id={room.id} online={peer ? store.isOnline(peer.id) : undefined} size="sm" />
                 <div class="conv__titles">
