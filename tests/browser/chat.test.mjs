@@ -156,4 +156,53 @@ describe('web client', () => {
         assert.deepEqual(unexpectedErrors(ayu.errors), []);
         assert.deepEqual(unexpectedErrors(budi.errors), []);
     });
+
+    test('replies, edits and deletions show on both sides', TIMEOUT, async () => {
+        const a = ayu.page;
+        const b = budi.page;
+        // The bubble whose own body holds `text` (a reply's quote may too).
+        const bubble = (page, text) =>
+            page
+                .getByTestId('conversation')
+                .getByTestId('message')
+                .filter({ has: page.locator('[data-testid=message-body]', { hasText: text }) })
+                .locator('.msg__bubble');
+
+        // Budi answers one of Ayu's messages by reply.
+        await bubble(b, 'Apakah bisa magang').click();
+        await b.getByTestId('reply-button').getByText('Balas').click();
+        await b.getByTestId('reply-preview').getByText(`Membalas ${AYU.name}`).waitFor();
+        await sendMessage(b, 'Berapa jam per hari, Bu?');
+        const reply = a.getByTestId('message').filter({ hasText: 'Berapa jam per hari' });
+        await reply.getByTestId('reply-quote').getByText('Apakah bisa magang').waitFor();
+
+        // Ayu edits her first message; both see the new text, marked edited.
+        await bubble(a, 'Apakah bisa magang').click();
+        await a.getByTestId('edit-button').getByText('Ubah').click();
+        await a.getByTestId('edit-preview').waitFor();
+        await sendMessage(a, 'Selamat pagi, Mas Budi. Apakah bisa magang di toko kain kami?');
+        const edited = b.getByTestId('message').filter({ hasText: 'toko kain kami' });
+        await edited.getByTestId('message-edited').getByText('diubah').waitFor();
+
+        // Ayu deletes the message she wrote while offline.
+        await bubble(a, 'ditulis ketika koneksi terputus').click();
+        await a.getByTestId('delete-button').getByText('Hapus').click();
+        await a.getByTestId('delete-yes').click();
+        await b.getByTestId('message-deleted').getByText('Pesan ini telah dihapus').waitFor();
+        const bodies = await messageBodies(b);
+        assert.equal(bodies.some((body) => body.includes('ditulis ketika koneksi terputus')), false);
+        await screenshot(b, 'edit-delete-phone');
+    });
+
+    test('the interface switches to English and keeps the choice', TIMEOUT, async () => {
+        const a = ayu.page;
+        await a.getByTestId('lang-en').click();
+        await a.getByTestId('conn-banner').getByText('Connected').waitFor();
+        await a.getByTestId('new-chat-button').getByText('New chat').waitFor();
+        assert.equal(await a.getByTestId('composer-input').getAttribute('placeholder'), 'Write a message…');
+        await a.reload();
+        await a.getByTestId('conn-banner').getByText('Connected').waitFor();
+        await a.getByTestId('lang-id').click();
+        await a.getByTestId('conn-banner').getByText('Terhubung').waitFor();
+    });
 });

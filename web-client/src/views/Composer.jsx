@@ -1,7 +1,7 @@
 // The message box. Enter sends, Shift+Enter starts a new line; a reply or
 // an edit in progress shows above it with a way to cancel.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorText, t } from '../i18n.js';
 import { byteLength, preview } from '../text.js';
 import { userName } from './names.js';
@@ -46,8 +46,9 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
     const ref = useRef(null);
 
     // Starting an edit puts the message's text in the box; leaving it
-    // brings the draft back.
-    useEffect(() => {
+    // brings the draft back. A layout effect does it in the same turn as the
+    // render, before the user (or a fast test) can type over it.
+    useLayoutEffect(() => {
         setText(editing ? editing.body : drafts.get(roomId) || '');
         setError(null);
         if (ref.current && (editing || replyTo)) {
