@@ -257,6 +257,9 @@ describe('01 session', { timeout: 60000 }, () => {
         assert.notEqual(second.token, u.token);
 
         await u.client.request('logout');
+        // The logging-out connection stays open, now anonymous.
+        assert.ok(u.client.isOpen);
+        assert.equal((await u.client.requestError('rooms')).code, 'unauthenticated');
 
         const [c1, c2] = await Promise.all([same1.waitClosed(5000), same2.waitClosed(5000)]);
         assert.equal(c1.code, 4001);

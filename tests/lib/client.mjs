@@ -259,7 +259,9 @@ export class KolabClient {
 
 /*
  * Opens the WebSocket handshake and reports how it went, without waiting for
- * `hello`. Resolves {ws, opened: true, protocol} or {opened: false, status}.
+ * `hello`. Resolves {client, ws, opened: true, protocol} or {opened: false,
+ * status}. The client listens from the start, so a `hello` that arrives in
+ * the same packet as the handshake answer is not lost.
  *   cookie:    a Cookie header value
  *   origin:    the Origin header (default: the server's own origin; null omits it)
  *   protocols: subprotocols offered (default ['kolab.v1']; [] offers none)
@@ -277,6 +279,7 @@ export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], tim
     }
     const ws = new WebSocket(wsUrl, protocols, options);
     ws.binaryType = 'nodebuffer';
+    const client = new KolabClient(ws);
     return new Promise((resolve) => {
         let settled = false;
         const settle = (v) => {
@@ -289,7 +292,7 @@ export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], tim
             settle({ opened: false, status: res.statusCode });
             req.destroy();
         });
-        ws.on('open', () => settle({ ws, opened: true, protocol: ws.protocol }));
+        ws.on('open', () => settle({ client, ws, opened: true, protocol: ws.protocol }));
         ws.on('error', (err) => settle({ opened: false, status: null, error: err }));
         ws.on('close', (code) => settle({ opened: false, status: null, closeCode: code }));
     });
@@ -302,9 +305,8 @@ export async function connect(url, opts = {}) {
         const why = res.status ? `HTTP ${res.status}` : res.error?.message ?? `close ${res.closeCode}`;
         throw new Error(`WebSocket handshake to ${url} failed: ${why}`);
     }
-    const client = new KolabClient(res.ws);
-    await client.nextEvent('hello', opts.helloTimeoutMs ?? 5000);
-    return client;
+    await res.client.nextEvent('hello', opts.helloTimeoutMs ?? 5000);
+    return res.client;
 }
 
 let userCounter = 0;
