@@ -15,6 +15,8 @@ import { Outbox } from './outbox.js';
 const HISTORY_PAGE = 50;
 const TYPING_SEND_EVERY_MS = 3000;
 const READ_DELAY_MS = 250;
+// How long signing in waits for the new socket's hello before giving up.
+const HELLO_TIMEOUT_MS = 15000;
 
 export class Session {
     constructor({ connection, store, storage, doc = globalThis.document }) {
@@ -100,9 +102,20 @@ export class Session {
         this.store.setPending(this.outbox.list());
     }
 
-    // Resolves with the user of the next hello (null when anonymous).
+    // Resolves with the user of the next hello (null when anonymous);
+    // rejects with `unavailable` when none comes in time.
     nextHello() {
-        return new Promise((resolve) => this.helloWaiters.push(resolve));
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.helloWaiters = this.helloWaiters.filter((w) => w !== waiter);
+                reject(new RequestError('unavailable', 'no hello in time'));
+            }, HELLO_TIMEOUT_MS);
+            const waiter = (user) => {
+                clearTimeout(timer);
+                resolve(user);
+            };
+            this.helloWaiters.push(waiter);
+        });
     }
 
     // Creates an account over the WebSocket, then signs in with it.

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TABLES, errorText, getLang, initLang, setLang, t } from '../src/i18n.js';
 
@@ -35,7 +36,7 @@ function keysUsedInSources() {
             }
         }
     };
-    walk(join(__dirname, '..', 'src'));
+    walk(fileURLToPath(new URL('../src', import.meta.url)));
     return keys;
 }
 
