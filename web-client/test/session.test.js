@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { RequestError } from '../src/connection.js';
+import { Session } from '../src/session.js';
+import { ChatStore } from '../src/store.js';
+
+const ME = { id: 1, username: 'ayu', name: 'Ayu', role: 'umkm' };
+const PEER = { id: 2, username: 'budi', name: 'Budi', role: 'student' };
+
+// Plays the server for the session: records every request and answers it
+// with whatever `answer(type, fields)` returns (an Error rejects).
+class FakeConnection {
+    constructor(answer) {
+        this.answer = answer;
+        this.state = 'online';
+        this.handlers = { state: [], hello: [], event: [], close: [] };
+        this.requests = [];
+    }
+
+    on(kind, fn) {
+        this.handlers[kind].push(fn);
+    }
+
+    start() {}
+
+    restart() {}
+
+    retryNow() {}
+
+    request(type, fields = {}) {
+        this.requests.push({ type, ...fields });
+        const reply = this.answer(type, fields);
+        return reply instanceof Error ? Promise.reject(reply) : Promise.resolve({ type: 'ok', ...reply });
+    }
+
+    hello(user) {
+        this.state = 'online';
+        this.handlers.hello.forEach((fn) => fn({ type: 'hello', protocol: 1, user }));
+    }
+
+    event(ev) {
+        this.handlers.event.forEach((fn) => fn(ev));
+    }
+
+    sent(type) {
+        return this.requests.filter((r) => r.type === type);
+    }
+}
+
+function memoryStorage() {
+    const map = new Map();
+    return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, v), removeItem: (k) => map.delete(k) };
+}
+
+const settle = async () => {
+    for (let i = 0; i < 10; i += 1) {
+        await new Promise((r) => setTimeout(r, 0));
+    }
+};
+
+const ROOM = { id: 10, kind: 'dm', title: '', last_seq: 0, epoch: 'e1', unread: 0, last_read: 0, peer: PEER };
+const msg = (seq, extra = {}) => ({ room: 10, seq, from: 2, ts: seq, kind: 'text', body: `m${seq}`, client_id: `c${seq}`, ...extra });
+
+// A server with one DM; `overrides[type]` replaces the default answer.
+function setup(overrides = {}) {
+    let seq = 0;
+    const defaults = {
+        rooms: () => ({ rooms: [ROOM] }),
+        join: () => ({ room: ROOM, members: [{ ...ME, online: true, last_read: 0 }, { ...PEER, online: false, last_read: 0 }], messages: [], gap: false, last_read: 0 }),
+        history: () => ({ messages: [], more: false }),
+        send: () => ({ seq: ++seq + 100, ts: 5 }),
+        read: () => ({}),
+    };
+    const conn = new FakeConnection((type, fields) => (overrides[type] || defaults[type] || (() => ({})))(fields));
+    const store = new ChatStore();
+    const storage = memoryStorage();
+    const doc = { visibilityState: 'visible', addEventListener() {} };
+    const session = new Session({ connection: conn, store, storage, doc });
+    session.start();
+    return { conn, store, session, storage };
+}
+
+describe('Session catching up', () => {
+    it('fetches rooms and joins each without since on a first hello', async () => {
+        const { conn, store } = setup();
+        conn.hello(ME);
+        await settle();
+        expect(conn.requests.map((r) => r.type)).toEqual(['rooms', 'join']);
+        expect(conn.sent('join')[0]).toEqual({ type: 'join', room: 10 });
+        expect(store.auth).toBe('user');
+        expect(store.rooms.get(10).peer.name).toBe('Budi');
+    });
+
+    it('resumes with since and epoch after a reconnect', async () => {
+        const { conn } = setup();
+        conn.hello(ME);
+        await settle();
+        conn.event({ type: 'message', ...msg(1) });
+        conn.event({ type: 'message', ...msg(2) });
+        conn.hello(ME);
+        await settle();
+        expect(conn.sent('join').at(-1)).toEqual({ type: 'join', room: 10, since: 2, epoch: 'e1' });
+    });
+
+    it('forgets a room and reloads its history when the join reports a gap', async () => {
+        let gap = false;
+        const { conn, store } = setup({
+            join: () => ({ room: { ...ROOM, epoch: 'e2' }, members: [], messages: [], gap, last_read: 0 }),
+            history: () => ({ messages: [msg(7), msg(8)], more: true }),
+        });
+        conn.hello(ME);
+        await settle();
+        conn.event({ type: 'message', ...msg(3) });
+        gap = true;
+        conn.hello(ME);
+        await settle();
+        expect(conn.sent('history').at(-1)).toMatchObject({ room: 10, limit: 50 });
+        expect(store.conversation(10).map((m) => m.seq)).toEqual([7, 8]);
+        expect(store.logs.get(10).epoch).toBe('e2');
+    });
+
+    it('sends the outbox after catching up, and again with the same client_id after a drop', async () => {
+        let up = false;
+        const { conn, session, store } = setup({
+            send: () => (up ? { seq: 3, ts: 9 } : new RequestError('unavailable')),
+        });
+        conn.hello(ME);
+        await settle();
+        session.send(10, 'halo');
+        await settle();
+        const first = conn.sent('send');
+        expect(first).toHaveLength(1);
+        expect(store.conversation(10).at(-1)).toMatchObject({ body: 'halo', pending: true });
+
+        up = true;
+        conn.hello(ME);
+        await settle();
+        const all = conn.sent('send');
+        expect(all).toHaveLength(2);
+        expect(all[1].client_id).toBe(first[0].client_id);
+        expect(store.pending).toEqual([]);
+        expect(store.conversation(10).map((m) => [m.seq, m.body, Boolean(m.pending)])).toEqual([[3, 'halo', false]]);
+    });
+
+    it('joins a room someone else just created with this user', async () => {
+        const rooms = [ROOM];
+        const { conn, store } = setup({
+            rooms: () => ({ rooms }),
+            join: ({ room }) => ({ room: rooms.find((r) => r.id === room), members: [], messages: [], gap: false, last_read: 0 }),
+        });
+        conn.hello(ME);
+        await settle();
+        rooms.push({ ...ROOM, id: 11, kind: 'group', title: 'Grup Endek' });
+        conn.event({ type: 'member', room: 11, user: ME.id, action: 'added' });
+        await settle();
+        expect(conn.sent('join').map((r) => r.room)).toEqual([10, 11]);
+        expect(store.rooms.get(11).title).toBe('Grup Endek');
+    });
+
+    it('marks the open room read up to its newest message', async () => {
+        const { conn, session, store } = setup({
+            history: () => ({ messages: [msg(1), msg(2)], more: false }),
+        });
+        conn.hello(ME);
+        await settle();
+        session.openRoom(10);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(conn.sent('read')).toEqual([{ type: 'read', room: 10, seq: 2 }]);
+        expect(store.rooms.get(10).unread).toBe(0);
+    });
+
+    it('shows the sign-in screen when the hello has no user', async () => {
+        const { conn, store } = setup();
+        conn.hello(null);
+        await settle();
+        expect(store.auth).toBe('anon');
+        expect(conn.requests).toEqual([]);
+    });
+});
