@@ -32,7 +32,10 @@ export class Session {
         this.typingSent = new Map();
         this.readTimer = null;
         this.helloWaiters = [];
+        // Set when the server ended the session (another tab signed out, the
+        // token expired), so the sign-in screen can say why it is back.
         this.sessionEnded = false;
+        this.signingOut = false;
     }
 
     start() {
@@ -40,7 +43,7 @@ export class Session {
         this.conn.on('hello', (hello) => this.onHello(hello));
         this.conn.on('event', (ev) => this.onEvent(ev));
         this.conn.on('close', (code) => {
-            if (code === CLOSE_SESSION_ENDED && this.store.me) {
+            if (code === CLOSE_SESSION_ENDED && this.store.me && !this.signingOut) {
                 this.sessionEnded = true;
             }
         });
@@ -67,6 +70,12 @@ export class Session {
         this.joined = new Set();
         this.loading = new Set();
         const user = hello.user || null;
+        // A reconnect that comes back anonymous means the session ended
+        // elsewhere (a sign-out in another tab, expiry), whatever the close
+        // code of the old socket said.
+        if (!user && this.store.me) {
+            this.sessionEnded = true;
+        }
         this.store.setMe(user);
         const waiters = this.helloWaiters;
         this.helloWaiters = [];
@@ -137,13 +146,18 @@ export class Session {
         return user;
     }
 
+    // Signs out on the server, then here. When the server cannot be reached
+    // the session cookie stays valid (JavaScript cannot clear an HttpOnly
+    // cookie), so this rejects and leaves the user signed in rather than
+    // pretending: the next connection would sign them straight back in.
     async logout() {
+        this.signingOut = true;
         try {
             await api.logout();
-        } catch {
-            // Signing out locally still matters when the server is away; the
-            // cookie then expires on its own.
+        } finally {
+            this.signingOut = false;
         }
+        this.sessionEnded = false;
         this.activeRoom = null;
         this.outbox = null;
         this.store.setMe(null);

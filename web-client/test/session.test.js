@@ -175,4 +175,16 @@ describe('Session catching up', () => {
         expect(store.auth).toBe('anon');
         expect(conn.requests).toEqual([]);
     });
+
+    it('tells the user the session ended when a reconnect comes back anonymous', async () => {
+        const { conn, session, store } = setup();
+        conn.hello(ME);
+        await settle();
+        expect(session.sessionEnded).toBe(false);
+        conn.hello(null);
+        await settle();
+        expect(store.auth).toBe('anon');
+        expect(session.sessionEnded).toBe(true);
+        expect(store.rooms.size).toBe(0);
+    });
 });

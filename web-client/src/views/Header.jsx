@@ -1,10 +1,27 @@
 // The top bar: the product's name, the language switch, and who is signed in.
 
-import { t } from '../i18n.js';
+import { useEffect, useState } from 'preact/hooks';
+import { errorText, t } from '../i18n.js';
 import { LanguageSwitch } from './LanguageSwitch.jsx';
 
 export function Header({ session, store }) {
     const me = store.me;
+    const [error, setError] = useState(null);
+
+    // The notice goes away by itself after a few seconds.
+    useEffect(() => {
+        if (!error) {
+            return undefined;
+        }
+        const timer = setTimeout(() => setError(null), 6000);
+        return () => clearTimeout(timer);
+    }, [error]);
+
+    function logout() {
+        setError(null);
+        session.logout().catch((err) => setError(() => errorText(err)));
+    }
+
     return (
         <header class="header">
             <div class="header__brand">
@@ -29,13 +46,18 @@ export function Header({ session, store }) {
                             type="button"
                             class="btn btn--ghost"
                             data-testid="logout-button"
-                            onClick={() => session.logout()}
+                            onClick={logout}
                         >
                             {t('header.logout')}
                         </button>
                     </div>
                 )}
             </div>
+            {error && me && (
+                <p class="toast" role="alert" data-testid="header-error">
+                    {error()}
+                </p>
+            )}
         </header>
     );
 }
