@@ -186,18 +186,29 @@ export class Session {
         await Promise.all(joins);
     }
 
+    // Where a join resumes: a room this page has followed, at the last seq
+    // it saw and under the epoch it saw it in; any other room, at the newest
+    // message of the `rooms` reply, so that nothing written between that
+    // reply and the join goes unseen (older messages load as history).
+    resumePoint(roomId) {
+        const log = this.store.logs.get(roomId);
+        if (log && (log.loaded || log.synced > 0)) {
+            return { since: log.synced, epoch: log.epoch };
+        }
+        const room = this.store.rooms.get(roomId);
+        if (room && Number.isInteger(room.last_seq)) {
+            return { since: room.last_seq, epoch: room.epoch };
+        }
+        return {};
+    }
+
     async joinRoom(roomId, gen = this.generation) {
         this.joined.add(roomId);
-        const log = this.store.logs.get(roomId);
-        const fields = { room: roomId };
-        // A room this page has followed resumes where it stopped; a room it
-        // never looked at needs no replay (its history loads when opened).
-        if (log && (log.loaded || log.synced > 0)) {
-            fields.since = log.synced;
-            if (log.epoch) {
-                fields.epoch = log.epoch;
-            }
-        }
+        const fields = { room: roomId, ...this.resumePoint(roomId) };
+        // The unread count of the `rooms` reply covers messages up to its
+        // last_seq; replayed messages after that are new to it.
+        const known = this.store.rooms.get(roomId);
+        const countedUpTo = known ? known.last_seq || 0 : 0;
         let reply;
         try {
             reply = await this.conn.request('join', fields);
@@ -212,7 +223,7 @@ export class Session {
         if (reply.gap) {
             current.clear();
         }
-        this.store.applyJoin(roomId, reply);
+        this.store.applyJoin(roomId, reply, { countedUpTo });
         const room = this.store.rooms.get(roomId);
         current.epoch = (reply.room && reply.room.epoch) || (room && room.epoch) || current.epoch;
         if (reply.gap || roomId === this.activeRoom) {

@@ -122,7 +122,9 @@ export class ChatStore {
 
     // Takes in a `join` reply: room fields, members with their online state
     // and read markers, the caller's own marker, and the replayed messages.
-    applyJoin(roomId, reply) {
+    // Replayed messages above `countedUpTo` are missing from the unread count
+    // of the `rooms` reply, so they are counted here.
+    applyJoin(roomId, reply, { countedUpTo = Infinity } = {}) {
         if (reply.room) {
             this.rooms.set(roomId, { ...this.rooms.get(roomId), ...reply.room });
         }
@@ -141,7 +143,7 @@ export class ChatStore {
         }
         this.members.set(roomId, members);
         for (const msg of reply.messages || []) {
-            this.addMessage({ ...msg, room: roomId });
+            this.addMessage({ ...msg, room: roomId }, { live: msg.seq > countedUpTo });
         }
         this.changed();
     }
@@ -167,8 +169,8 @@ export class ChatStore {
 
     // Adds one message from the ordered stream (join replay or live event).
     // Only `live` messages count as unread: the `rooms` reply's unread count
-    // already includes those a join replays. Returns true when the message
-    // was new to this page.
+    // already includes what it knew of. Returns true when the message was new
+    // to this page.
     addMessage(msg, { ordered = true, live = false } = {}) {
         const log = this.log(msg.room);
         const isNew = log.put(msg, { ordered });

@@ -80,14 +80,31 @@ function setup(overrides = {}) {
 }
 
 describe('Session catching up', () => {
-    it('fetches rooms and joins each without since on a first hello', async () => {
-        const { conn, store } = setup();
+    it('fetches rooms and joins each from the newest seq it listed', async () => {
+        const { conn, store } = setup({ rooms: () => ({ rooms: [{ ...ROOM, last_seq: 4 }] }) });
         conn.hello(ME);
         await settle();
         expect(conn.requests.map((r) => r.type)).toEqual(['rooms', 'join']);
-        expect(conn.sent('join')[0]).toEqual({ type: 'join', room: 10 });
+        expect(conn.sent('join')[0]).toEqual({ type: 'join', room: 10, since: 4, epoch: 'e1' });
         expect(store.auth).toBe('user');
         expect(store.rooms.get(10).peer.name).toBe('Budi');
+    });
+
+    it('counts messages written between the rooms reply and the join as unread', async () => {
+        const { conn, store } = setup({
+            rooms: () => ({ rooms: [{ ...ROOM, last_seq: 4, unread: 1, last_read: 3 }] }),
+            join: () => ({
+                room: { id: 10, kind: 'dm', title: '', last_seq: 6, epoch: 'e1' },
+                members: [],
+                messages: [msg(5), msg(6)],
+                gap: false,
+                last_read: 3,
+            }),
+        });
+        conn.hello(ME);
+        await settle();
+        expect(store.rooms.get(10).unread).toBe(3);
+        expect(store.rooms.get(10).last.seq).toBe(6);
     });
 
     it('resumes with since and epoch after a reconnect', async () => {
