@@ -16,7 +16,9 @@
  *    others in its batch.
  *
  * Every function runs on the loop thread only. Strings handed to callbacks
- * are borrowed for the duration of the callback.
+ * are borrowed for the duration of the callback. The callbacks of the
+ * reading functions run while their query is open: they may call other store
+ * functions, but not the function that is calling them.
  */
 #ifndef KOLAB_STORE_H
 #define KOLAB_STORE_H
@@ -29,14 +31,15 @@
 #include "status.h"
 
 #define STORE_BATCH_MS 2
+/* Also the most operations one transaction holds. */
 #define STORE_BATCH_ROWS 256
 
 #define STORE_USERNAME_MAX 32
-#define STORE_NAME_MAX 100
-#define STORE_TITLE_MAX 100
-#define STORE_KIND_MAX 15
-#define STORE_ROLE_MAX 15
-#define STORE_EPOCH_LEN 16
+#define STORE_NAME_MAX     100
+#define STORE_TITLE_MAX    100
+#define STORE_KIND_MAX     15
+#define STORE_ROLE_MAX     15
+#define STORE_EPOCH_LEN    16
 /* Most members a room may have at creation through one call. */
 #define STORE_MEMBERS_MAX 256
 
@@ -90,6 +93,14 @@ typedef void (*store_user_fn)(void *ud, const struct store_user *u);
 typedef void (*store_summary_fn)(void *ud, const struct store_room_summary *s);
 typedef void (*store_member_fn)(void *ud, const struct store_user *u, uint64_t last_read);
 
+/* Counters since store_open, for metrics and tests. */
+struct store_stats {
+    uint64_t commits;        /* batches committed */
+    uint64_t ops;            /* queued operations in those batches */
+    uint64_t failed_batches; /* batches whose transaction failed */
+    uint64_t checkpoints;    /* background WAL checkpoints completed */
+};
+
 /* ---- life cycle --------------------------------------------------------- */
 
 /*
@@ -100,11 +111,14 @@ typedef void (*store_member_fn)(void *ud, const struct store_user *u, uint64_t l
  */
 enum status store_open(uv_loop_t *loop, const char *dir, struct store **out, bool *created);
 
-/* Commits what is queued now, synchronously, running its callbacks. */
+/* Commits what is queued now, synchronously, running its callbacks. Called
+ * from inside one of those callbacks it does nothing; what that callback
+ * queues waits for the next batch. */
 void store_flush(struct store *s);
 
-/* Flushes, stops the timers and closes the database. The loop must run once
- * more afterwards so the timer handles close; `s` is freed then. */
+/* Flushes, stops the timers and closes the database. Queued calls made from
+ * then on return STATUS_UNAVAILABLE. The loop must run once more afterwards
+ * so the timer handles close; `s` is freed then. Not from a store callback. */
 void store_close(struct store *s);
 
 /* This database's epoch: STORE_EPOCH_LEN hex characters, borrowed. */
@@ -112,6 +126,9 @@ const char *store_epoch(const struct store *s);
 
 /* The schema version the store migrates to. */
 int store_schema_version(void);
+
+/* Copies the store's counters into *out. */
+void store_stats(const struct store *s, struct store_stats *out);
 
 /* ---- accounts and tokens ------------------------------------------------ */
 
@@ -135,6 +152,7 @@ enum status store_token_put(struct store *s, const uint8_t hash[32], uint64_t us
 /* STATUS_UNAUTHENTICATED when unknown or expired at `now_ms`. */
 enum status store_token_lookup(struct store *s, const uint8_t hash[32], uint64_t now_ms,
                                uint64_t *user, uint64_t *expires_ms);
+/* Deleting an unknown token is not an error. */
 enum status store_token_delete(struct store *s, const uint8_t hash[32]);
 /* Deletes tokens expired before `now_ms`. */
 enum status store_token_purge(struct store *s, uint64_t now_ms);
@@ -153,25 +171,32 @@ enum status store_room_create(struct store *s, const char *kind, const char *tit
                               struct store_room *out, bool *existed);
 enum status store_room_get(struct store *s, uint64_t room, struct store_room *out);
 
-/* *member tells whether `user` belongs to `room`; *last_read (may be NULL)
- * is their read marker. */
+/* *member tells whether `user` belongs to `room` (false too when the room
+ * does not exist); *last_read (may be NULL) is their read marker. */
 enum status store_member_get(struct store *s, uint64_t room, uint64_t user, bool *member,
                              uint64_t *last_read);
-/* STATUS_CONFLICT when already a member (add) or not one (remove). */
+/* STATUS_CONFLICT when already a member (add) or not one (remove);
+ * STATUS_NOT_FOUND when the room or the user does not exist. */
 enum status store_member_add(struct store *s, uint64_t room, uint64_t user);
 enum status store_member_remove(struct store *s, uint64_t room, uint64_t user);
 /* The members of `room` by username, each with their read marker. */
 enum status store_members(struct store *s, uint64_t room, store_member_fn each, void *ud);
 /* The ids of the rooms `user` belongs to, at most `cap`. */
-enum status store_user_rooms(struct store *s, uint64_t user, uint64_t *out, size_t cap,
-                             size_t *n);
+enum status store_user_rooms(struct store *s, uint64_t user, uint64_t *out, size_t cap, size_t *n);
 /* The user's rooms, the most recently active first. */
 enum status store_room_summaries(struct store *s, uint64_t user, store_summary_fn each, void *ud);
 
 /* ---- messages: queued writes ---------------------------------------------- */
 
-/* `m` is the stored message; `duplicate` is set when (room, from, client_id)
- * was already stored, and `m` is then the original. */
+/* Each of the four calls below returns STATUS_OK once the operation is
+ * queued. Any other status (STATUS_NOMEM, STATUS_UNAVAILABLE after
+ * store_close, STATUS_BAD_REQUEST, STATUS_TOO_LARGE) means nothing was queued
+ * and the callback never runs. A NULL callback is allowed. */
+
+/* `m` is the stored message, NULL unless `st` is STATUS_OK; `duplicate` is
+ * set when (room, from, client_id) was already stored, and `m` is then the
+ * original. A batch whose transaction failed reports STATUS_UNAVAILABLE to
+ * every callback in it, and stored nothing. */
 typedef void (*store_append_fn)(void *ud, enum status st, const struct store_message *m,
                                 bool duplicate);
 typedef void (*store_edit_fn)(void *ud, enum status st, uint64_t edited_ts);
@@ -183,8 +208,9 @@ typedef void (*store_read_fn)(void *ud, enum status st, uint64_t seq, bool moved
 /*
  * Queues a message. `kind` is "text" or "system" (`from` 0 for system).
  * `reply_to`, when not 0, must be a seq of the same room (STATUS_NOT_FOUND
- * otherwise). The server sets ts at commit. Strings are copied.
- * Returns STATUS_NOMEM when it cannot queue; the callback then never runs.
+ * otherwise). The server sets ts at commit. Strings are copied. An empty
+ * `client_id` (system lines) is never treated as a resend. The callback
+ * gets STATUS_NOT_FOUND also when the room does not exist.
  */
 enum status store_append(struct store *s, uint64_t room, uint64_t from, const char *kind,
                          const char *body, size_t body_len, const char *client_id,
@@ -197,14 +223,16 @@ enum status store_edit(struct store *s, uint64_t room, uint64_t seq, uint64_t us
  * cleared for good. */
 enum status store_delete(struct store *s, uint64_t room, uint64_t seq, uint64_t user,
                          bool moderator, store_delete_fn cb, void *ud);
-/* Moves the read marker forward only, never past the room's last seq. */
+/* Moves the read marker forward only, never past the room's last seq.
+ * STATUS_NOT_FOUND when `user` is not a member of `room`. */
 enum status store_read(struct store *s, uint64_t room, uint64_t user, uint64_t seq,
                        store_read_fn cb, void *ud);
 
 /* ---- messages: reads -------------------------------------------------------- */
 
 /* Up to `limit` messages with seq < `before` (0: the newest), in ascending
- * seq order; *more tells whether older ones exist. */
+ * seq order; *more tells whether older ones exist. STATUS_BAD_REQUEST when
+ * `limit` is 0. */
 enum status store_history(struct store *s, uint64_t room, uint64_t before, unsigned limit,
                           store_message_fn each, void *ud, bool *more);
 /*
@@ -214,7 +242,7 @@ enum status store_history(struct store *s, uint64_t room, uint64_t before, unsig
 enum status store_since(struct store *s, uint64_t room, uint64_t since, unsigned cap,
                         store_message_fn each, void *ud, bool *gap);
 /* One message. STATUS_NOT_FOUND when absent. */
-enum status store_message_get(struct store *s, uint64_t room, uint64_t seq,
-                              store_message_fn each, void *ud);
+enum status store_message_get(struct store *s, uint64_t room, uint64_t seq, store_message_fn each,
+                              void *ud);
 
 #endif
