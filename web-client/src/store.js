@@ -93,9 +93,6 @@ export class ChatStore {
             if (room.peer) {
                 this.users.set(room.peer.id, room.peer);
             }
-            if (room.last) {
-                this.log(room.id);
-            }
         }
         this.rooms = next;
         this.changed();
