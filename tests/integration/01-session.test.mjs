@@ -28,8 +28,27 @@ function assertUser(user, { username, name, role }) {
     assert.equal(user.role, role);
 }
 
+// Splits a CSP header into a map of directive name to its source list.
+function cspDirectives(value) {
+    const out = new Map();
+    for (const part of value.split(';')) {
+        const [name, ...sources] = part.trim().split(/\s+/);
+        if (name) {
+            out.set(name, sources.join(' '));
+        }
+    }
+    return out;
+}
+
+// Every directive of the required policy must be present with exactly its
+// sources; a directive the policy does not name can only restrict further.
 function assertSecurityHeaders(res) {
-    assert.equal(res.headers['content-security-policy'], CSP);
+    const got = res.headers['content-security-policy'];
+    assert.equal(typeof got, 'string', 'Content-Security-Policy present');
+    const have = cspDirectives(got);
+    for (const [name, sources] of cspDirectives(CSP)) {
+        assert.equal(have.get(name), sources, `CSP ${name} in ${got}`);
+    }
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
 }

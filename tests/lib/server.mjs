@@ -49,8 +49,13 @@ function defaultWebRoot() {
 // A small HTTP request to 127.0.0.1. Resolves {status, headers, body} with the
 // body as a string; rejects on a network error or after `timeoutMs`.
 export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
+    // A fixed Content-Length, as browsers send, rather than a chunked body.
+    const allHeaders = { ...headers };
+    if (body !== undefined) {
+        allHeaders['Content-Length'] = Buffer.byteLength(body);
+    }
     return new Promise((resolve, reject) => {
-        const req = http.request(url, { method, headers, timeout: timeoutMs }, (res) => {
+        const req = http.request(url, { method, headers: allHeaders, timeout: timeoutMs }, (res) => {
             const chunks = [];
             res.on('data', (c) => chunks.push(c));
             res.on('end', () =>
