@@ -1,6 +1,8 @@
 // The client's behaviour, between the connection and the store: signing in
-// and out, catching up after every (re)connect, applying server events, and
-// the user's chat actions. Views call these methods and read the store.
+// and out, catching up after every (re)connect, and applying server events.
+// The room on screen is the reader's (reader.js), what the user writes the
+// writer's (writer.js); views reach both through the session and read the
+// store.
 //
 // Catching up happens on every hello that carries a user: fetch `rooms`,
 // `join` each room with `since` = the last seq this page saw (and the epoch
@@ -11,10 +13,8 @@
 import * as api from './api.js';
 import { CLOSE_SESSION_ENDED, RequestError } from './connection.js';
 import { Outbox } from './outbox.js';
-
-const HISTORY_PAGE = 50;
-const TYPING_SEND_EVERY_MS = 3000;
-const READ_DELAY_MS = 250;
+import { RoomReader } from './reader.js';
+import { Writer } from './writer.js';
 // How long signing in waits for the new socket's hello before giving up.
 const HELLO_TIMEOUT_MS = 15000;
 
@@ -27,10 +27,8 @@ export class Session {
         this.outbox = null;
         this.generation = 0;
         this.joined = new Set();
-        this.activeRoom = null;
-        this.loading = new Set();
-        this.typingSent = new Map();
-        this.readTimer = null;
+        this.reader = new RoomReader(this);
+        this.writer = new Writer(this);
         this.helloWaiters = [];
         // Set when the server ended the session (another tab signed out, the
         // token expired), so the sign-in screen can say why it is back.
@@ -57,7 +55,7 @@ export class Session {
         this.doc.addEventListener('visibilitychange', () => {
             if (this.doc.visibilityState === 'visible') {
                 this.conn.retryNow();
-                this.scheduleRead();
+                this.reader.scheduleRead();
             }
         });
     }
@@ -68,7 +66,7 @@ export class Session {
         this.generation += 1;
         const gen = this.generation;
         this.joined = new Set();
-        this.loading = new Set();
+        this.reader.reset();
         const user = hello.user || null;
         // A reconnect that comes back anonymous means the session ended
         // elsewhere (a sign-out in another tab, expiry), whatever the close
@@ -84,7 +82,7 @@ export class Session {
         }
         if (!user) {
             this.outbox = null;
-            this.activeRoom = null;
+            this.reader.close();
             return;
         }
         this.sessionEnded = false;
@@ -96,8 +94,8 @@ export class Session {
             return;
         }
         if (gen === this.generation) {
-            this.flushOutbox();
-            this.scheduleRead();
+            this.writer.flush();
+            this.reader.scheduleRead();
         }
     }
 
@@ -158,7 +156,7 @@ export class Session {
             this.signingOut = false;
         }
         this.sessionEnded = false;
-        this.activeRoom = null;
+        this.reader.close();
         this.outbox = null;
         this.store.setMe(null);
         this.conn.restart();
@@ -226,10 +224,15 @@ export class Session {
         this.store.applyJoin(roomId, reply, { countedUpTo });
         const room = this.store.rooms.get(roomId);
         current.epoch = (reply.room && reply.room.epoch) || (room && room.epoch) || current.epoch;
-        if (reply.gap || roomId === this.activeRoom) {
-            if (!current.loaded || reply.gap) {
-                await this.loadNewest(roomId);
-            }
+        if (reply.gap || (this.reader.isOpen(roomId) && !current.loaded)) {
+            await this.reader.loadNewest(roomId);
+        }
+    }
+
+    // Joins a room this socket has not joined yet (a room just created).
+    async ensureJoined(roomId) {
+        if (!this.joined.has(roomId)) {
+            await this.joinRoom(roomId);
         }
     }
 
@@ -250,8 +253,8 @@ export class Session {
         switch (ev.type) {
             case 'message':
                 store.addMessage(ev, { live: true });
-                if (ev.room === this.activeRoom) {
-                    this.scheduleRead();
+                if (this.reader.isOpen(ev.room)) {
+                    this.reader.scheduleRead();
                 }
                 break;
             case 'edit':
@@ -296,178 +299,5 @@ export class Session {
         } else {
             store.applyMember(ev);
         }
-    }
-
-    // ---- the open room ---------------------------------------------------
-
-    openRoom(roomId) {
-        this.activeRoom = roomId;
-        const log = this.store.log(roomId);
-        if (!log.loaded && this.conn.state === 'online') {
-            this.loadNewest(roomId).catch(() => {});
-        }
-        this.scheduleRead();
-    }
-
-    closeRoom() {
-        this.activeRoom = null;
-    }
-
-    async loadNewest(roomId) {
-        await this.loadPage(roomId, { room: roomId, limit: HISTORY_PAGE }, true);
-    }
-
-    // Loads the page before the oldest message held.
-    async loadOlder(roomId) {
-        const log = this.store.log(roomId);
-        if (!log.loaded || log.size === 0) {
-            return this.loadNewest(roomId);
-        }
-        if (!log.more) {
-            return undefined;
-        }
-        return this.loadPage(roomId, { room: roomId, before: log.oldestSeq, limit: HISTORY_PAGE }, false);
-    }
-
-    async loadPage(roomId, fields, newest) {
-        if (this.loading.has(roomId)) {
-            return;
-        }
-        this.loading.add(roomId);
-        const gen = this.generation;
-        try {
-            const reply = await this.conn.request('history', fields);
-            if (gen === this.generation) {
-                this.store.addHistory(roomId, reply.messages || [], reply.more, { newest });
-                if (roomId === this.activeRoom) {
-                    this.scheduleRead();
-                }
-            }
-        } finally {
-            this.loading.delete(roomId);
-        }
-    }
-
-    isLoading(roomId) {
-        return this.loading.has(roomId);
-    }
-
-    // Sends a read marker for the newest message of the open room, shortly
-    // after it changes and only while the page is in front of the user.
-    scheduleRead() {
-        if (this.readTimer !== null) {
-            return;
-        }
-        this.readTimer = setTimeout(() => {
-            this.readTimer = null;
-            this.markRead();
-        }, READ_DELAY_MS);
-    }
-
-    markRead() {
-        const roomId = this.activeRoom;
-        if (roomId === null || this.conn.state !== 'online') {
-            return;
-        }
-        if (this.doc && this.doc.visibilityState && this.doc.visibilityState !== 'visible') {
-            return;
-        }
-        const room = this.store.rooms.get(roomId);
-        const log = this.store.logs.get(roomId);
-        const newest = log ? log.synced : 0;
-        if (!room || newest <= (room.last_read || 0)) {
-            return;
-        }
-        this.store.markReadLocal(roomId, newest);
-        this.conn.request('read', { room: roomId, seq: newest }).catch(() => {});
-    }
-
-    // ---- writing ---------------------------------------------------------
-
-    send(roomId, body, replyTo) {
-        if (!this.outbox) {
-            return;
-        }
-        this.outbox.add({ room: roomId, body, reply_to: replyTo || undefined });
-        this.flushOutbox();
-    }
-
-    flushOutbox() {
-        if (!this.outbox || this.conn.state !== 'online') {
-            return;
-        }
-        const send = (entry) =>
-            this.conn.request('send', {
-                room: entry.room,
-                body: entry.body,
-                client_id: entry.client_id,
-                reply_to: entry.reply_to,
-            });
-        this.outbox.flush(send, (entry, reply) => this.store.addAcked(entry, reply));
-    }
-
-    retryUnsent(clientId) {
-        if (this.outbox) {
-            this.outbox.retry(clientId);
-            this.flushOutbox();
-        }
-    }
-
-    discardUnsent(clientId) {
-        if (this.outbox) {
-            this.outbox.remove(clientId);
-        }
-    }
-
-    async editMessage(roomId, seq, body) {
-        const reply = await this.conn.request('edit', { room: roomId, seq, body });
-        this.store.applyEdit({ room: roomId, seq, body, edited_ts: reply.edited_ts });
-    }
-
-    async deleteMessage(roomId, seq) {
-        await this.conn.request('delete', { room: roomId, seq });
-        this.store.applyDelete({ room: roomId, seq });
-    }
-
-    // Tells the room that the user is typing, at most every few seconds.
-    typing(roomId, now = Date.now()) {
-        const last = this.typingSent.get(roomId) || 0;
-        if (now - last < TYPING_SEND_EVERY_MS || this.conn.state !== 'online') {
-            return;
-        }
-        this.typingSent.set(roomId, now);
-        this.conn.request('typing', { room: roomId }).catch(() => {});
-    }
-
-    stoppedTyping(roomId) {
-        this.typingSent.delete(roomId);
-    }
-
-    // ---- people and new rooms --------------------------------------------
-
-    async searchUsers(query) {
-        const fields = { limit: 20 };
-        if (query) {
-            fields.query = query;
-        }
-        const reply = await this.conn.request('users', fields);
-        return (reply.users || []).filter((u) => !this.store.isMe(u.id));
-    }
-
-    // Starts (or finds) a DM or creates a group; resolves with its room id
-    // once it is joined.
-    async createRoom({ kind, members, title }) {
-        const fields = { kind, members };
-        if (kind === 'group') {
-            fields.title = title;
-        }
-        const reply = await this.conn.request('room_create', fields);
-        const room = reply.room;
-        this.store.upsertRoom(room);
-        if (!this.joined.has(room.id)) {
-            await this.joinRoom(room.id);
-        }
-        await this.refreshRooms();
-        return room.id;
     }
 }

@@ -142,7 +142,7 @@ describe('Session catching up', () => {
         });
         conn.hello(ME);
         await settle();
-        session.send(10, 'halo');
+        session.writer.send(10, 'halo');
         await settle();
         const first = conn.sent('send');
         expect(first).toHaveLength(1);
@@ -179,7 +179,7 @@ describe('Session catching up', () => {
         });
         conn.hello(ME);
         await settle();
-        session.openRoom(10);
+        session.reader.open(10);
         await new Promise((r) => setTimeout(r, 300));
         expect(conn.sent('read')).toEqual([{ type: 'read', room: 10, seq: 2 }]);
         expect(store.rooms.get(10).unread).toBe(0);

@@ -20,21 +20,21 @@ export function ChatView({ session, store }) {
 
     useEffect(() => {
         if (active !== null) {
-            session.openRoom(active);
+            session.reader.open(active);
         }
         const onPop = () => {
             const roomId = roomFromHistory();
             setActive(roomId);
             if (roomId === null) {
-                session.closeRoom();
+                session.reader.close();
             } else {
-                session.openRoom(roomId);
+                session.reader.open(roomId);
             }
         };
         window.addEventListener('popstate', onPop);
         return () => {
             window.removeEventListener('popstate', onPop);
-            session.closeRoom();
+            session.reader.close();
         };
     }, []);
 
@@ -48,7 +48,7 @@ export function ChatView({ session, store }) {
             window.history.replaceState({ kolabRoom: roomId }, '');
         }
         setActive(roomId);
-        session.openRoom(roomId);
+        session.reader.open(roomId);
     }
 
     function back() {
@@ -58,7 +58,7 @@ export function ChatView({ session, store }) {
         }
         window.history.replaceState(null, '');
         setActive(null);
-        session.closeRoom();
+        session.reader.close();
     }
 
     // The room is known once the rooms reply is in; until then (or if the

@@ -69,7 +69,7 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
         if (!editing) {
             drafts.set(roomId, value);
             if (value.trim()) {
-                session.typing(roomId);
+                session.writer.typing(roomId);
             }
         }
     }
@@ -85,15 +85,14 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
         }
         if (editing) {
             try {
-                await session.editMessage(roomId, editing.seq, body);
+                await session.writer.edit(roomId, editing.seq, body);
                 onDone();
             } catch (err) {
                 setError(() => errorText(err));
             }
             return;
         }
-        session.send(roomId, body, replyTo ? replyTo.seq : undefined);
-        session.stoppedTyping(roomId);
+        session.writer.send(roomId, body, replyTo ? replyTo.seq : undefined);
         drafts.delete(roomId);
         setText('');
         onDone();

@@ -40,7 +40,7 @@ export function Conversation({ store, session, room, onBack }) {
             setReplyTo(null);
             setEditing(msg);
         },
-        onDelete: (msg) => session.deleteMessage(room.id, msg.seq).catch(() => {}),
+        onDelete: (msg) => session.writer.remove(room.id, msg.seq).catch(() => {}),
         onJump: (seq) => {
             const el = document.getElementById(`msg-${room.id}-${seq}`);
             if (el) {

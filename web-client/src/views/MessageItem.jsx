@@ -81,10 +81,10 @@ function Unsent({ msg, session }) {
     return (
         <div class="msg__failed" data-testid="message-failed">
             <span>{t('chat.failed', { reason: errorText(msg.failed) })}</span>
-            <button type="button" class="btn btn--link btn--small" onClick={() => session.retryUnsent(msg.client_id)}>
+            <button type="button" class="btn btn--link btn--small" onClick={() => session.writer.retryUnsent(msg.client_id)}>
                 {t('chat.retry')}
             </button>
-            <button type="button" class="btn btn--link btn--small" onClick={() => session.discardUnsent(msg.client_id)}>
+            <button type="button" class="btn btn--link btn--small" onClick={() => session.writer.discardUnsent(msg.client_id)}>
                 {t('chat.discard')}
             </button>
         </div>

@@ -73,11 +73,11 @@ export function MessageList({ store, session, room, items, handlers }) {
         s.height = el.scrollHeight;
         s.top = el.scrollTop;
         if (el.scrollTop < NEAR_TOP_PX && log && log.loaded && log.more) {
-            session.loadOlder(room.id).catch(() => {});
+            session.reader.loadOlder(room.id).catch(() => {});
         }
     }
 
-    const loading = session.isLoading(room.id);
+    const loading = session.reader.isLoading(room.id);
     const mark = readMark(store, room.id, items);
     const readText = mark && (room.kind === 'dm' ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
     let prevDay = null;
@@ -119,7 +119,7 @@ export function MessageList({ store, session, room, items, handlers }) {
                     class="btn btn--ghost btn--small messages__older"
                     data-testid="load-older"
                     disabled={loading}
-                    onClick={() => session.loadOlder(room.id).catch(() => {})}
+                    onClick={() => session.reader.loadOlder(room.id).catch(() => {})}
                 >
                     {loading ? t('chat.loading') : t('chat.load_older')}
                 </button>

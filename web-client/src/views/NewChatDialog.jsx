@@ -16,7 +16,7 @@ function useUserSearch(session, query) {
         let live = true;
         setResult((r) => ({ ...r, busy: true }));
         const timer = setTimeout(() => {
-            session.searchUsers(query.trim()).then(
+            session.writer.searchUsers(query.trim()).then(
                 (users) => live && setResult({ users, busy: false, error: null }),
                 (err) => live && setResult({ users: [], busy: false, error: err }),
             );
@@ -76,7 +76,7 @@ export function NewChatDialog({ session, onOpen, onClose }) {
         setBusy(true);
         setError(null);
         try {
-            const roomId = await session.createRoom(fields);
+            const roomId = await session.writer.createRoom(fields);
             onOpen(roomId);
             onClose();
         } catch (err) {
