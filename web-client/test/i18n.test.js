@@ -67,6 +67,20 @@ describe('i18n', () => {
         }
     });
 
+    it('defines the keys the views build from names', () => {
+        const built = [
+            ...['umkm', 'koperasi', 'mentor', 'student', 'moderator', 'admin'].map((r) => `role.${r}`),
+            ...['connecting', 'online', 'offline'].map((s) => `conn.${s}`),
+            ...['today', 'yesterday'].map((d) => `day.${d}`),
+            ...['id', 'en'].map((l) => `lang.${l}`),
+            'newchat.tab_dm',
+            'newchat.tab_group',
+        ];
+        for (const key of built) {
+            expect(TABLES.id, key).toHaveProperty([key]);
+        }
+    });
+
     it('translates every protocol error code', () => {
         for (const code of ERROR_CODES) {
             expect(TABLES.id).toHaveProperty([`error.${code}`]);
