@@ -9,7 +9,7 @@
 #include "session.h"
 
 /* At most this many bad requests within BAD_WINDOW_MS before a close. */
-#define BAD_LIMIT     10
+#define BAD_LIMIT     CONN_BAD_REQUESTS
 #define BAD_WINDOW_MS 60000
 #define REPLY_LIMIT   (8 * 1024 * 1024)
 
@@ -180,9 +180,11 @@ enum status req_opt_uint(struct req *r, const char *key, uint64_t def, uint64_t 
 static void note_bad_request(struct conn *c)
 {
     uint64_t now = conn_now_ms();
-    uint64_t oldest = c->bad_times[c->bad_next];
     c->bad_times[c->bad_next] = now;
     c->bad_next = (c->bad_next + 1) % BAD_LIMIT;
+
+    /* The ring holds the last BAD_LIMIT times; the next slot is the oldest. */
+    uint64_t oldest = c->bad_times[c->bad_next];
     if (oldest != 0 && now - oldest < BAD_WINDOW_MS) {
         log_warn("dispatch", "closing abusive connection", "conn=%llu", (unsigned long long)c->id);
         conn_close(c, CONN_CLOSE_POLICY, "too many bad requests", true);
@@ -245,6 +247,11 @@ void dispatch_frame(struct conn *c, const uint8_t *buf, size_t len)
 
     r.msg = msg;
     r.ref.has_id = proto_msg_id(msg, &r.ref.id);
-    handle(&r);
+    if (!r.ref.has_id) {
+        reply_fail(&r.ref, STATUS_BAD_REQUEST, "`id` must be an unsigned integer");
+        note_bad_request(c);
+    } else {
+        handle(&r);
+    }
     proto_msg_free(msg);
 }

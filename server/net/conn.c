@@ -15,6 +15,8 @@ _Static_assert(LWS_PRE <= PROTO_HEADROOM, "PROTO_HEADROOM must cover LWS_PRE");
 #define CONN_QUEUE_MIN 8
 /* One coalesced frame carries at most this much; the rest goes next time. */
 #define CONN_FRAME_MAX (1024 * 1024)
+/* The most of an oversized message read (and dropped) before closing. */
+#define CONN_SKIP_MAX (16 * 1024 * 1024)
 
 static struct idmap conns = IDMAP_INIT;
 static uint64_t next_id = 1;
@@ -212,6 +214,27 @@ static int write_joined(struct conn *c, uint32_t n, size_t payload)
     return written < (int)len ? -1 : 0;
 }
 
+/*
+ * Sends the close frame with our code and reason. libwebsockets 4.1.6 drops
+ * a connection whose writeable callback returns -1 without sending the
+ * reason set by lws_close_reason (the peer sees 1006), so the frame is
+ * written here. Its opcode value, 4, is kept out of the public enum.
+ */
+#define CONN_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+static void send_close(struct conn *c)
+{
+    uint8_t buf[LWS_PRE + 2 + 64];
+    uint8_t *p = buf + LWS_PRE;
+    const char *reason = c->close_reason ? c->close_reason : "";
+    size_t len = strlen(reason) < 64 ? strlen(reason) : 64;
+
+    p[0] = (uint8_t)(c->close_code >> 8);
+    p[1] = (uint8_t)(c->close_code & 0xff);
+    memcpy(p + 2, reason, len);
+    lws_write(c->wsi, p, 2 + len, CONN_WRITE_CLOSE);
+}
+
 int conn_writeable(struct conn *c)
 {
     if (c->queue_count > 0) {
@@ -228,9 +251,7 @@ int conn_writeable(struct conn *c)
     }
 
     if (conn_closing(c)) {
-        const char *reason = c->close_reason ? c->close_reason : "";
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
-                         strlen(reason));
+        send_close(c);
         return -1;
     }
     return 0;
@@ -262,6 +283,26 @@ static bool rx_append(struct conn *c, const uint8_t *in, size_t len)
     return true;
 }
 
+/*
+ * An oversized message is read to its end and dropped before the 1009
+ * close: closing with unread bytes in the socket makes the kernel reset the
+ * connection, and the client would lose the close frame with the reason.
+ * A sender that keeps going past CONN_SKIP_MAX is cut off at once.
+ */
+static int skip_oversized(struct conn *c, size_t len, bool complete)
+{
+    if (!c->rx_skipping) {
+        log_warn("conn", "message too large", "conn=%llu", (unsigned long long)c->id);
+        c->rx_skipping = true;
+        c->rx_len = 0;
+    }
+    c->rx_skipped += len;
+    if (complete || c->rx_skipped > CONN_SKIP_MAX) {
+        return refuse(c, CONN_CLOSE_TOO_LARGE, "message too large");
+    }
+    return 0;
+}
+
 int conn_receive(struct conn *c, const uint8_t *in, size_t len)
 {
     if (conn_closing(c)) {
@@ -274,12 +315,11 @@ int conn_receive(struct conn *c, const uint8_t *in, size_t len)
 
     /* The frame header already declares what is still to come. */
     size_t remaining = lws_remaining_packet_payload(c->wsi);
-    if (c->rx_len + len + remaining > max_frame) {
-        log_warn("conn", "message too large", "conn=%llu", (unsigned long long)c->id);
-        return refuse(c, CONN_CLOSE_TOO_LARGE, "message too large");
+    bool complete = remaining == 0 && lws_is_final_fragment(c->wsi);
+    if (c->rx_skipping || c->rx_len + len + remaining > max_frame) {
+        return skip_oversized(c, len, complete);
     }
 
-    bool complete = remaining == 0 && lws_is_final_fragment(c->wsi);
     if (complete && c->rx_len == 0) {
         dispatch_frame(c, in, len);
         return 0;

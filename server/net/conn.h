@@ -21,6 +21,9 @@
 
 struct lws;
 
+/* Bad requests within a minute that close a connection (1008). */
+#define CONN_BAD_REQUESTS 10
+
 /* WebSocket close codes Kolab uses (see PROTOCOL.md). */
 enum conn_close_code {
     CONN_CLOSE_GOING_AWAY = 1001,
@@ -60,9 +63,12 @@ struct conn {
     uint8_t *rx;
     size_t rx_len;
     size_t rx_cap;
+    /* Bytes of an oversized message skipped so far (see conn_receive). */
+    size_t rx_skipped;
+    bool rx_skipping;
 
     /* Times (ms) of the latest bad requests, for the abuse limit. */
-    uint64_t bad_times[10];
+    uint64_t bad_times[CONN_BAD_REQUESTS];
     unsigned bad_next;
 
     int close_code;
