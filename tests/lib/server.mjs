@@ -17,6 +17,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 const READY_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 10000;
+const FAILURE_LOG_LINES = 60;
 
 const started = [];
 
@@ -208,8 +209,12 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
             return state.exited;
         }
         killProc(state.proc, 'SIGTERM');
-        const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-        const result = await Promise.race([state.exited, timer]);
+        let timer;
+        const timeout = new Promise((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+        });
+        const result = await Promise.race([state.exited, timeout]);
+        clearTimeout(timer);
         if (result === 'timeout') {
             killProc(state.proc, 'SIGKILL');
             await state.exited;
@@ -265,10 +270,13 @@ process.on('exit', (code) => {
         }
     }
     const failed = code !== 0 || (process.exitCode !== undefined && process.exitCode !== 0);
-    if (failed || process.env.KOLAB_TEST_LOGS === '1') {
+    const all = process.env.KOLAB_TEST_LOGS === '1';
+    if (failed || all) {
         for (const s of started) {
+            // On failure the tail is usually enough; KOLAB_TEST_LOGS=1 shows everything.
+            const lines = all ? s.logLines : s.logLines.slice(-FAILURE_LOG_LINES);
             process.stderr.write(`\n===== logs of ${s.name} (${s.dataDir}) =====\n`);
-            process.stderr.write(`${s.logLines.join('\n')}\n`);
+            process.stderr.write(`${lines.join('\n')}\n`);
         }
     }
 });
