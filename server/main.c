@@ -21,6 +21,7 @@
 #include "demo.h"
 #include "log.h"
 #include "net.h"
+#include "session.h"
 #include "store.h"
 
 #define SHUTDOWN_GRACE_MS 2000
@@ -33,6 +34,7 @@ static uv_signal_t sigterm_handle;
 
 static void shutdown_finished(void)
 {
+    session_stop_expiry();
     store_close(app.store);
     app.store = NULL;
     net_destroy();
@@ -80,6 +82,7 @@ static int run_server(void)
         return 1;
     }
 
+    session_start_expiry();
     uv_signal_init(app.loop, &sigint_handle);
     uv_signal_start(&sigint_handle, on_signal, SIGINT);
     uv_signal_init(app.loop, &sigterm_handle);

@@ -172,3 +172,30 @@ void session_end_token(const uint8_t token_hash[32], struct conn *except, int co
         }
     }
 }
+
+static uv_timer_t expiry_timer;
+
+static void close_expired(uv_timer_t *timer)
+{
+    uint64_t now = conn_now_ms();
+    struct conn *c = NULL;
+    for (size_t pos = 0; (c = conn_next(&pos)) != NULL;) {
+        if (c->session.user != 0 && c->session.expires_ms != 0 && now >= c->session.expires_ms) {
+            log_info("session", "session expired", "conn=%llu user=%llu", (unsigned long long)c->id,
+                     (unsigned long long)c->session.user);
+            conn_close(c, CONN_CLOSE_SESSION_ENDED, "session expired", true);
+        }
+    }
+}
+
+void session_start_expiry(void)
+{
+    uv_timer_init(app.loop, &expiry_timer);
+    uv_timer_start(&expiry_timer, close_expired, SESSION_EXPIRY_CHECK_MS, SESSION_EXPIRY_CHECK_MS);
+}
+
+void session_stop_expiry(void)
+{
+    uv_timer_stop(&expiry_timer);
+    uv_close((uv_handle_t *)&expiry_timer, NULL);
+}

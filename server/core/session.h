@@ -60,6 +60,14 @@ void session_open(struct conn *c, const char *token_hex);
 /* The WebSocket closed. */
 void session_close(struct conn *c);
 
+/* Starts the timer that closes connections whose token has expired (4001),
+ * checked every SESSION_EXPIRY_CHECK_MS. */
+#define SESSION_EXPIRY_CHECK_MS 5000
+void session_start_expiry(void);
+
+/* Stops that timer (at shutdown). */
+void session_stop_expiry(void);
+
 /* Closes every connection holding `token_hash` with `code` (4001 after
  * logout), except `except` (may be NULL). */
 void session_end_token(const uint8_t token_hash[32], struct conn *except, int code);
