@@ -65,8 +65,7 @@ bool proto_msg_id(const struct proto_msg *m, uint64_t *id);
  */
 enum status proto_get_uint(const struct proto_msg *m, const char *key, uint64_t *out);
 enum status proto_get_bool(const struct proto_msg *m, const char *key, bool *out);
-enum status proto_get_str(const struct proto_msg *m, const char *key, const char **s,
-                          size_t *len);
+enum status proto_get_str(const struct proto_msg *m, const char *key, const char **s, size_t *len);
 
 /* An array of unsigned integers. STATUS_TOO_LARGE when it holds more than
  * `cap` elements, STATUS_BAD_REQUEST when any element is not one. */

@@ -26,7 +26,7 @@ static int check_current_failed;
         unsigned long long check_a_ = (unsigned long long)(a);                                     \
         unsigned long long check_b_ = (unsigned long long)(b);                                     \
         if (check_a_ != check_b_) {                                                                \
-            fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a,         \
+            fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a,          \
                     check_a_, check_b_);                                                           \
             check_failures++;                                                                      \
             check_current_failed = 1;                                                              \
@@ -42,7 +42,10 @@ struct check_case {
     check_test_fn fn;
 };
 
-#define TEST_CASE(fn) {#fn, fn}
+#define TEST_CASE(fn)                                                                              \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 static inline int check_run(const struct check_case *cases, size_t n)
 {
@@ -67,7 +70,7 @@ static inline int check_run(const struct check_case *cases, size_t n)
 #define TEST_MAIN(...)                                                                             \
     int main(void)                                                                                 \
     {                                                                                              \
-        static const struct check_case cases[] = {__VA_ARGS__};                                   \
+        static const struct check_case cases[] = {__VA_ARGS__};                                    \
         return check_run(cases, sizeof(cases) / sizeof(cases[0]));                                 \
     }
 
