@@ -670,12 +670,19 @@ static enum status handle_delete(struct req *r)
 static enum status read_member_change(struct req *r, struct store_room *room, uint64_t *user,
                                       bool self_allowed)
 {
+    const struct session *s = &r->conn->session;
     uint64_t id = 0;
     enum status st = req_uint(r, "room", &id);
     if (st == STATUS_OK) {
         st = req_uint(r, "user", user);
     }
-    if (st == STATUS_OK) {
+    /* Staff manage any group, whether or not they belong to it. */
+    if (st == STATUS_OK && session_is_staff(s)) {
+        st = store_room_get(app.store, id, room);
+        if (st == STATUS_NOT_FOUND) {
+            return req_fail(r, st, "no such room");
+        }
+    } else if (st == STATUS_OK) {
         st = require_member(r, id, room, NULL);
     }
     if (st != STATUS_OK) {
@@ -684,7 +691,6 @@ static enum status read_member_change(struct req *r, struct store_room *room, ui
     if (strcmp(room->kind, "group") != 0) {
         return req_fail(r, STATUS_FORBIDDEN, "members change only in groups");
     }
-    const struct session *s = &r->conn->session;
     bool self = self_allowed && *user == s->user;
     if (!self && room->creator != s->user && !session_is_staff(s)) {
         return req_fail(r, STATUS_FORBIDDEN, "only the group's creator may change members");

@@ -264,6 +264,18 @@ describe('02 rooms', { timeout: 60000 }, () => {
             await other.client.nextEvent(isMemberEvent(group.id, other.user.id, 'removed'));
         });
 
+        it('a moderator who is not a member of the group may still manage it', async () => {
+            const outsider = await newUser(server.url, { prefix: 'olga' });
+            clients.push(outsider.client);
+            const own = (await bob.client.request('room_create', { kind: 'group', title: 'Tanpa moderator', members: [] })).room;
+            await mod.client.request('member_add', { room: own.id, user: outsider.user.id });
+            await outsider.client.nextEvent(isMemberEvent(own.id, outsider.user.id, 'added'));
+            await mod.client.request('member_remove', { room: own.id, user: outsider.user.id });
+            await outsider.client.nextEvent(isMemberEvent(own.id, outsider.user.id, 'removed'));
+            const e = await alice.client.requestError('member_add', { room: own.id, user: outsider.user.id });
+            assert.equal(e.code, 'forbidden', 'a plain user outside the group may not');
+        });
+
         it('member_add and member_remove work on group rooms only', async () => {
             const dm = (await alice.client.request('room_create', { kind: 'dm', members: [bob.user.id] })).room;
             const e1 = await alice.client.requestError('member_add', { room: dm.id, user: carol.user.id });
