@@ -698,6 +698,19 @@ static enum status read_member_change(struct req *r, struct store_room *room, ui
     return STATUS_OK;
 }
 
+static void count_member(void *ud, const struct store_user *u, uint64_t last_read)
+{
+    (*(size_t *)ud)++;
+}
+
+/* Members of `room`, the creator included. */
+static size_t count_members(uint64_t room)
+{
+    size_t n = 0;
+    store_members(app.store, room, count_member, &n);
+    return n;
+}
+
 static enum status handle_member_add(struct req *r)
 {
     struct store_room room;
@@ -705,6 +718,9 @@ static enum status handle_member_add(struct req *r)
     uint64_t user_id = 0;
 
     enum status st = read_member_change(r, &room, &user_id, false);
+    if (st == STATUS_OK && count_members(room.id) > STORE_MEMBERS_MAX) {
+        st = req_fail(r, STATUS_TOO_LARGE, "a group has at most 257 members");
+    }
     if (st == STATUS_OK && store_user_get(app.store, user_id, &user) != STATUS_OK) {
         st = req_fail(r, STATUS_NOT_FOUND, "no such user");
     }
