@@ -39,6 +39,17 @@ static struct write_job *write_job_new(const struct req *r, uint64_t room, uint6
     return job;
 }
 
+/* After queueing a store write: the reply comes later, or, when nothing was
+ * queued, the job is released and the error answered now. */
+static enum status queued_or_free(enum status st, void *job)
+{
+    if (st != STATUS_OK) {
+        free(job);
+        return st;
+    }
+    return STATUS_PENDING;
+}
+
 /* ---- checks -------------------------------------------------------------- */
 
 /* The room exists and the caller belongs to it. */
@@ -437,11 +448,7 @@ static enum status handle_send(struct req *r)
     }
     st = store_append(app.store, id, r->conn->session.user, "text", body, body_len, client_id,
                       client_id_len, reply_to, send_stored, job);
-    if (st != STATUS_OK) {
-        free(job);
-        return st;
-    }
-    return STATUS_PENDING;
+    return queued_or_free(st, job);
 }
 
 /* ---- history ------------------------------------------------------------------ */
@@ -535,11 +542,7 @@ static enum status handle_read(struct req *r)
         return STATUS_NOMEM;
     }
     st = store_read(app.store, room, r->conn->session.user, seq, read_stored, job);
-    if (st != STATUS_OK) {
-        free(job);
-        return st;
-    }
-    return STATUS_PENDING;
+    return queued_or_free(st, job);
 }
 
 static enum status handle_typing(struct req *r)
@@ -617,11 +620,7 @@ static enum status handle_edit(struct req *r)
     job->body_len = len;
     memcpy(job->body, body, len + 1);
     st = store_edit(app.store, room, seq, job->base.user, body, len, edit_stored, job);
-    if (st != STATUS_OK) {
-        free(job);
-        return st;
-    }
-    return STATUS_PENDING;
+    return queued_or_free(st, job);
 }
 
 static void delete_stored(void *ud, enum status st, bool changed)
@@ -656,11 +655,7 @@ static enum status handle_delete(struct req *r)
     }
     bool staff = session_is_staff(&r->conn->session);
     st = store_delete(app.store, room, seq, job->user, staff, delete_stored, job);
-    if (st != STATUS_OK) {
-        free(job);
-        return st;
-    }
-    return STATUS_PENDING;
+    return queued_or_free(st, job);
 }
 
 /* ---- member_add, member_remove ------------------------------------------------ */
