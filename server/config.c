@@ -27,7 +27,8 @@ static const struct option_def options[] = {
      "allowed browser origin, repeatable (env: comma-separated; default: the server's own)"},
     {"--log-level", "KOLAB_LOG_LEVEL", "LEVEL", "error, warn, info or debug (default info)"},
     {"--token-ttl", "KOLAB_TOKEN_TTL", "SECONDS", "session lifetime (default 2592000, 30 days)"},
-    {"--max-frame", "KOLAB_MAX_FRAME", "BYTES", "largest incoming message (default 65536)"},
+    {"--max-frame", "KOLAB_MAX_FRAME", "BYTES",
+     "largest incoming message, 1024-16777216 (default 65536)"},
     {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
     {"--help", NULL, NULL, "show this help"},
 };
@@ -40,7 +41,9 @@ void config_usage(const char *exe)
            exe, exe);
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const struct option_def *o = &options[i];
-        printf("  %s%s%-10s %s", o->flag, o->arg ? " " : "", o->arg ? o->arg : "", o->help);
+        char head[40];
+        snprintf(head, sizeof(head), "%s%s%s", o->flag, o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-22s %s", head, o->help);
         if (o->env != NULL) {
             printf(" [%s]", o->env);
         }

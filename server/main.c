@@ -152,6 +152,11 @@ static int run_user_add(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "user") == 0 && (argc < 3 || strcmp(argv[2], "add") != 0)) {
+        fprintf(stderr, "usage: kolabd user add [--data DIR] --role ROLE [--name NAME] USERNAME"
+                        " < password\n");
+        return 2;
+    }
     bool user_add = argc >= 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0;
     enum status st = config_load(&config, argv[0], user_add ? 1 : argc, argv, 1);
     if (st == STATUS_NOT_FOUND) {

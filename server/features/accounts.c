@@ -11,6 +11,7 @@
 #include "encode.h"
 #include "log.h"
 #include "session.h"
+#include "text.h"
 
 #define USERS_LIMIT_MAX     50
 #define USERS_LIMIT_DEFAULT 20
@@ -33,10 +34,9 @@ static bool valid_username(const char *s, size_t len)
     return true;
 }
 
-/* A display name: 1-100 bytes, not only spaces, no control characters. */
+/* A display name: 1-100 bytes of visible text, no control characters. */
 static bool valid_name(const char *s, size_t len)
 {
-    bool visible = false;
     if (len < 1 || len > STORE_NAME_MAX || strlen(s) != len) {
         return false;
     }
@@ -45,9 +45,8 @@ static bool valid_name(const char *s, size_t len)
         if (c < 0x20 || c == 0x7f) {
             return false;
         }
-        visible = visible || c != ' ';
     }
-    return visible;
+    return !text_is_blank(s, len);
 }
 
 static bool valid_password(size_t len)

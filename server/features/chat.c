@@ -12,6 +12,7 @@
 #include "presence.h"
 #include "rooms.h"
 #include "session.h"
+#include "text.h"
 
 #define CHAT_BODY_MAX        4000
 #define CHAT_CLIENT_ID_MAX   64
@@ -80,13 +81,10 @@ static enum status read_body(struct req *r, const char **body, size_t *len)
     if (*len > CHAT_BODY_MAX) {
         return req_fail(r, STATUS_TOO_LARGE, "`body` is longer than 4000 bytes");
     }
-    for (size_t i = 0; i < *len; i++) {
-        char c = (*body)[i];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-            return STATUS_OK;
-        }
+    if (text_is_blank(*body, *len)) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`body` is empty");
     }
-    return req_fail(r, STATUS_BAD_REQUEST, "`body` is empty");
+    return STATUS_OK;
 }
 
 static void publish(uint64_t room, struct proto_writer *w, uint64_t skip_user)
@@ -149,8 +147,9 @@ static enum status read_title(struct req *r, const char *kind, const char **titl
         *title = "";
         return st == STATUS_BAD_REQUEST ? req_fail(r, st, "`title` must be a string") : STATUS_OK;
     }
-    if (st != STATUS_OK || len == 0 || len > STORE_TITLE_MAX || strlen(*title) != len) {
-        return req_fail(r, STATUS_BAD_REQUEST, "a group needs a `title` of 1-100 bytes");
+    if (st != STATUS_OK || len > STORE_TITLE_MAX || strlen(*title) != len ||
+        text_is_blank(*title, len)) {
+        return req_fail(r, STATUS_BAD_REQUEST, "a group needs a visible `title` of 1-100 bytes");
     }
     return STATUS_OK;
 }
@@ -434,6 +433,10 @@ static enum status handle_send(struct req *r)
     }
     if (st == STATUS_OK) {
         st = req_opt_uint(r, "reply_to", 0, &reply_to);
+    }
+    /* 0 is never a seq: an explicit reply to it points at nothing. */
+    if (st == STATUS_OK && reply_to == 0 && proto_get_uint(r->msg, "reply_to", &reply_to) == 0) {
+        st = req_fail(r, STATUS_NOT_FOUND, "`reply_to` is not in this room");
     }
     if (st == STATUS_OK) {
         st = require_member(r, id, &room, NULL);

@@ -15,6 +15,8 @@ _Static_assert(LWS_PRE <= PROTO_HEADROOM, "PROTO_HEADROOM must cover LWS_PRE");
 #define CONN_QUEUE_MIN 8
 /* One coalesced frame carries at most this much; the rest goes next time. */
 #define CONN_FRAME_MAX (1024 * 1024)
+/* How long a peer has to answer our close frame. */
+#define CONN_CLOSE_WAIT_S 3
 /* The most of an oversized message read (and dropped) before closing. */
 #define CONN_SKIP_MAX (16 * 1024 * 1024)
 
@@ -250,9 +252,13 @@ int conn_writeable(struct conn *c)
         }
     }
 
-    if (conn_closing(c)) {
+    if (conn_closing(c) && !c->close_sent) {
+        /* Wait for the peer's answer before closing the socket: closing it
+         * with the peer's frames still unread makes the kernel reset the
+         * connection, and the peer would lose our close frame. */
         send_close(c);
-        return -1;
+        c->close_sent = true;
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CONN_CLOSE_WAIT_S);
     }
     return 0;
 }

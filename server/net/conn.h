@@ -73,6 +73,7 @@ struct conn {
 
     int close_code;
     const char *close_reason;
+    bool close_sent;
 };
 
 /* Queues a reference to `b` (the caller keeps its own). Does nothing on a

@@ -299,6 +299,8 @@ static void handle_logout(struct lws *wsi, struct http_req *req)
 
 /* ---- routing ------------------------------------------------------------------- */
 
+static void finish_body(struct lws *wsi, struct http_req *req);
+
 static int start_request(struct lws *wsi, struct http_req *req)
 {
     char uri[64];
@@ -322,8 +324,12 @@ static int start_request(struct lws *wsi, struct http_req *req)
             respond_error(wsi, req, 403, "forbidden");
             return 0;
         }
-        /* The answer comes once the body has arrived. */
+        /* The answer comes once the body has arrived; without a declared
+         * length there is no body to wait for. */
         req->route = strcmp(uri, "/api/login") == 0 ? ROUTE_LOGIN : ROUTE_LOGOUT;
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+            finish_body(wsi, req);
+        }
         return 0;
     }
     respond_error(wsi, req, post ? 405 : 404, post ? "method_not_allowed" : "not_found");
@@ -363,6 +369,12 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                   size_t len)
 {
     struct http_req *req = user;
+
+    /* A connection that fails early (headers too large, say) closes before
+     * its per-request state exists. */
+    if (req == NULL && reason != LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:

@@ -1,6 +1,7 @@
 #include "net.h"
 
 #include <libwebsockets.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
@@ -121,10 +122,26 @@ static const struct lws_protocol_vhost_options mime_types[] = {
 
 static struct lws_http_mount mount_api;
 static struct lws_http_mount mount_health;
+static struct lws_http_mount mount_assets;
 static struct lws_http_mount mount_files;
+static char assets_dir[CONFIG_STR_MAX + 8];
 
 static void set_mounts(void)
 {
+    /* The web client's bundles have content hashes in their names, so they
+     * may be cached for good; index.html is always fetched afresh. */
+    mount_assets = (struct lws_http_mount){0};
+    mount_assets.mount_next = &mount_files;
+    mount_assets.mountpoint = "/assets";
+    mount_assets.mountpoint_len = 7;
+    mount_assets.origin = assets_dir;
+    mount_assets.origin_protocol = LWSMPRO_FILE;
+    mount_assets.extra_mimetypes = mime_types;
+    mount_assets.cache_max_age = 365 * 24 * 3600;
+    mount_assets.cache_reusable = 1;
+    mount_assets.cache_intermediaries = 1;
+    snprintf(assets_dir, sizeof(assets_dir), "%s/assets", app.cfg->web_root);
+
     mount_files.mountpoint = "/";
     mount_files.mountpoint_len = 1;
     mount_files.origin = app.cfg->web_root;
@@ -133,7 +150,7 @@ static void set_mounts(void)
     mount_files.extra_mimetypes = mime_types;
 
     mount_health = (struct lws_http_mount){0};
-    mount_health.mount_next = &mount_files;
+    mount_health.mount_next = &mount_assets;
     mount_health.mountpoint = "/healthz";
     mount_health.mountpoint_len = 8;
     mount_health.origin = "http";
@@ -153,6 +170,7 @@ enum status net_start(void)
     struct lws_context_creation_info info;
     void *loops[1] = {app.loop};
 
+    conn_configure(cfg->max_frame, cfg->queue_events, cfg->queue_bytes);
     lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_DEBUG) ? LLL_NOTICE : 0), lws_log_sink);
     set_mounts();
 

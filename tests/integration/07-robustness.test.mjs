@@ -1,0 +1,178 @@
+// Bugs a first outside trial found, each kept from coming back: oversized
+// HTTP headers, a POST without a body, the --max-frame setting, blank titles
+// and bodies in any script, a reply to seq 0, a clean 1008 for a client that
+// keeps sending after it was told to stop, and caching of the web client.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { closeAll, connect, connectAs, encodeMsg, loginHttp, newUser } from '../lib/client.mjs';
+import { httpRequest, repoRoot, startServer } from '../lib/server.mjs';
+
+// Sends raw bytes over TCP and resolves the response once its headers and
+// Content-Length body are in, or what came before a close or `timeoutMs`.
+function rawHttp(port, text, timeoutMs = 3000) {
+    return new Promise((resolve) => {
+        const chunks = [];
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(text));
+        const done = () => {
+            sock.destroy();
+            resolve(Buffer.concat(chunks).toString('latin1'));
+        };
+        sock.on('data', (c) => {
+            chunks.push(c);
+            const all = Buffer.concat(chunks).toString('latin1');
+            const end = all.indexOf('\r\n\r\n');
+            const length = /content-length: *(\d+)/i.exec(all);
+            if (end >= 0 && length && all.length >= end + 4 + Number(length[1])) {
+                done();
+            }
+        });
+        sock.on('end', done);
+        sock.on('error', done);
+        sock.setTimeout(timeoutMs, done);
+    });
+}
+
+function frameOf(size) {
+    let pad = size - 32;
+    for (;;) {
+        const frame = encodeMsg({ type: 'ping', id: 7, pad: 'x'.repeat(pad) });
+        if (frame.length === size) {
+            return frame;
+        }
+        pad += size - frame.length;
+    }
+}
+
+describe('07 robustness', { timeout: 90000 }, () => {
+    let server;
+    let alice;
+    let bob;
+    const clients = [];
+
+    before(async () => {
+        server = await startServer();
+        alice = await newUser(server.url, { prefix: 'alice' });
+        bob = await newUser(server.url, { prefix: 'bob' });
+        clients.push(alice.client, bob.client);
+    });
+
+    after(async () => {
+        await closeAll(clients);
+        await server?.stop();
+    });
+
+    it('huge request headers and URLs are refused without taking the server down', async () => {
+        const big = 'b'.repeat(6000);
+        await httpRequest(`${server.url}/healthz`, { headers: { 'X-Big': big } }).catch(() => null);
+        await httpRequest(`${server.url}/?ref=${'x'.repeat(5000)}`).catch(() => null);
+        await httpRequest(`${server.url}/healthz`, { headers: { Cookie: `kolab_session=${big}` } }).catch(() => null);
+        const res = await httpRequest(`${server.url}/healthz`);
+        assert.equal(res.status, 200);
+        await alice.client.request('ping');
+    });
+
+    it('POST /api/logout without a body answers at once and revokes the token', async () => {
+        const cookie = await loginHttp(server.url, bob.username, bob.password);
+        const token = cookie.split('=')[1];
+        const started = Date.now();
+        const reply = await rawHttp(server.port,
+            `POST /api/logout HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nCookie: ${cookie}\r\n` +
+            'Connection: close\r\n\r\n');
+        assert.match(reply, /^HTTP\/1\.1 200/);
+        assert.ok(Date.now() - started < 2000, 'answered without waiting for a body');
+        const c = await connect(server.url);
+        clients.push(c);
+        assert.equal((await c.requestError('auth', { token })).code, 'unauthenticated');
+    });
+
+    it('POST /api/login without a body is a prompt 400', async () => {
+        const reply = await rawHttp(server.port,
+            `POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
+        assert.match(reply, /^HTTP\/1\.1 400/);
+    });
+
+    it('a group title or message body of only white space in any script is refused', async () => {
+        const c = alice.client;
+        for (const title of ['   ', '\u00a0\u3000', '\u200b\ufeff']) {
+            const e = await c.requestError('room_create', { kind: 'group', title, members: [bob.user.id] });
+            assert.equal(e.code, 'bad_request', `title ${JSON.stringify(title)}`);
+        }
+        const room = (await c.request('room_create', { kind: 'group', title: 'Kain endek', members: [] })).room;
+        for (const body of ['\u00a0\u3000', '\u2003\n\u2028']) {
+            const e = await c.requestError('send', { room: room.id, body, client_id: `b${body.length}` });
+            assert.equal(e.code, 'bad_request', `body ${JSON.stringify(body)}`);
+        }
+        const ok = await c.request('send', { room: room.id, body: '\u00a0hai\u3000', client_id: 'visible' });
+        assert.equal(ok.seq, 1, 'text with visible characters is fine');
+    });
+
+    it('a name of only white space is refused at registration', async () => {
+        const c = await connect(server.url);
+        clients.push(c);
+        const e = await c.requestError('register', { username: 'blank.name', password: 'password-123', name: '\u3000\u00a0', role: 'umkm' });
+        assert.equal(e.code, 'bad_request');
+    });
+
+    it('reply_to 0 points at nothing and is not_found', async () => {
+        const room = (await alice.client.request('room_create', { kind: 'group', title: 'Balas', members: [] })).room;
+        const e = await alice.client.requestError('send', { room: room.id, body: 'hai', client_id: 'r0', reply_to: 0 });
+        assert.equal(e.code, 'not_found');
+        const history = await alice.client.request('history', { room: room.id });
+        assert.equal(history.messages.length, 0, 'nothing was stored');
+    });
+
+    it('a client that keeps sending bad frames still sees a clean 1008', async () => {
+        for (let round = 0; round < 5; round++) {
+            const c = await connectAs(server.url, alice.token);
+            clients.push(c);
+            for (let i = 0; i < 14; i++) {
+                c.sendRaw(Buffer.from([0xc1]));
+            }
+            assert.equal((await c.waitClosed(5000)).code, 1008, `round ${round}`);
+        }
+    });
+
+    it('the web client\'s hashed bundles are cacheable and index.html is not', async () => {
+        const assets = path.join(repoRoot, 'web-client', 'dist', 'assets');
+        const files = fs.existsSync(assets) ? fs.readdirSync(assets).filter((f) => f.endsWith('.js')) : [];
+        assert.ok(files.length > 0, 'the web client is built');
+        const bundle = await httpRequest(`${server.url}/assets/${files[0]}`);
+        assert.equal(bundle.status, 200);
+        assert.match(bundle.headers['cache-control'], /max-age=31536000/);
+        assert.match(bundle.headers['content-security-policy'], /script-src 'self'/);
+        const index = await httpRequest(`${server.url}/`);
+        assert.equal(index.headers['cache-control'], 'no-store');
+    });
+});
+
+describe('07 robustness: --max-frame', { timeout: 60000 }, () => {
+    it('a smaller cap closes with 1009 above it, and a larger one admits bigger frames', async () => {
+        const small = await startServer({ args: ['--max-frame', '2048'] });
+        try {
+            const u = await newUser(small.url, { prefix: 'mf' });
+            assert.equal((await u.client.call('ping', { pad: 'x'.repeat(1500) })).type, 'ok');
+            u.client.sendRaw(frameOf(3000));
+            assert.equal((await u.client.waitClosed(5000)).code, 1009);
+        } finally {
+            await small.stop();
+        }
+
+        const large = await startServer({ env: { KOLAB_MAX_FRAME: '262144' } });
+        try {
+            const u = await newUser(large.url, { prefix: 'mf' });
+            u.client.sendRaw(frameOf(100000));
+            const reply = await u.client.nextEvent((m) => m.type === 'ok' || m.type === 'error', 5000)
+                .catch(() => null);
+            assert.ok(u.client.isOpen, 'a 100,000-byte frame is accepted under a 256 KiB cap');
+            assert.ok(reply === null || reply.type === 'ok');
+            await u.client.close();
+        } finally {
+            await large.stop();
+        }
+    });
+});
