@@ -338,6 +338,9 @@ static int start_request(struct lws *wsi, struct http_req *req)
 
 static void take_body(struct http_req *req, const void *in, size_t len)
 {
+    if (len == 0) {
+        return;
+    }
     if (req->body_len + len >= HTTP_BODY_MAX) {
         req->body_too_large = true;
         return;

@@ -220,7 +220,17 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
             await state.exited;
             throw new Error(`${state.name} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
         }
+        checkSanitizers();
         return result;
+    }
+
+    // Under AddressSanitizer or UBSan builds (KOLABD pointing at one), any
+    // report in the server's output fails the test that stopped it.
+    function checkSanitizers() {
+        const report = state.logLines.find((l) => SANITIZER_REPORT.test(l));
+        if (report) {
+            throw new Error(`${state.name} reported a sanitizer error: ${report}\n${state.logLines.join('\n')}`);
+        }
     }
 
     async function kill9() {
@@ -254,6 +264,8 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
         exited: () => state.exited,
     };
 }
+
+const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/;
 
 function killProc(proc, signal) {
     try {
