@@ -10,6 +10,23 @@
 #define DEFAULT_QUEUE_EVENTS 4096
 #define DEFAULT_QUEUE_BYTES  (4u * 1024 * 1024)
 
+/* The options, in the order of the table below. */
+enum option_id {
+    OPT_LISTEN,
+    OPT_DATA,
+    OPT_WEB_ROOT,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_ORIGIN,
+    OPT_LOG_LEVEL,
+    OPT_TOKEN_TTL,
+    OPT_MAX_FRAME,
+    OPT_QUEUE_EVENTS,
+    OPT_QUEUE_BYTES,
+    OPT_DEMO,
+    OPT_HELP,
+};
+
 struct option_def {
     const char *flag;
     const char *env;
@@ -29,6 +46,10 @@ static const struct option_def options[] = {
     {"--token-ttl", "KOLAB_TOKEN_TTL", "SECONDS", "session lifetime (default 2592000, 30 days)"},
     {"--max-frame", "KOLAB_MAX_FRAME", "BYTES",
      "largest incoming message, 1024-16777216 (default 65536)"},
+    {"--queue-events", "KOLAB_QUEUE_EVENTS", "N",
+     "events queued for one connection before it is closed with 1013 (default 4096)"},
+    {"--queue-bytes", "KOLAB_QUEUE_BYTES", "BYTES",
+     "bytes queued for one connection before it is closed with 1013 (default 4194304)"},
     {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
     {"--help", NULL, NULL, "show this help"},
 };
@@ -110,38 +131,50 @@ static bool add_origins(struct config *cfg, const char *value)
 }
 
 /* Applies one option by its table index. Returns false for a bad value. */
-static bool apply(struct config *cfg, size_t index, const char *value)
+static bool apply(struct config *cfg, enum option_id id, const char *value)
 {
     unsigned long long n = 0;
 
-    switch (index) {
-    case 0:
+    switch (id) {
+    case OPT_LISTEN:
         return parse_listen(cfg, value);
-    case 1:
+    case OPT_DATA:
         return copy_str(cfg->data_dir, value);
-    case 2:
+    case OPT_WEB_ROOT:
         return copy_str(cfg->web_root, value);
-    case 3:
+    case OPT_TLS_CERT:
         return copy_str(cfg->tls_cert, value);
-    case 4:
+    case OPT_TLS_KEY:
         return copy_str(cfg->tls_key, value);
-    case 5:
+    case OPT_ORIGIN:
         return add_origins(cfg, value);
-    case 6:
+    case OPT_LOG_LEVEL:
         return log_level_parse(value, &cfg->log_level);
-    case 7:
+    case OPT_TOKEN_TTL:
         if (!parse_uint(value, 10ull * 365 * 24 * 3600, &n) || n == 0) {
             return false;
         }
         cfg->token_ttl_s = n;
         return true;
-    case 8:
+    case OPT_MAX_FRAME:
         if (!parse_uint(value, 16u * 1024 * 1024, &n) || n < 1024) {
             return false;
         }
         cfg->max_frame = (unsigned)n;
         return true;
-    case 9:
+    case OPT_QUEUE_EVENTS:
+        if (!parse_uint(value, 1u << 20, &n) || n < 8) {
+            return false;
+        }
+        cfg->queue_events = (unsigned)n;
+        return true;
+    case OPT_QUEUE_BYTES:
+        if (!parse_uint(value, 1u << 30, &n) || n < 64 * 1024) {
+            return false;
+        }
+        cfg->queue_bytes = (unsigned)n;
+        return true;
+    case OPT_DEMO:
         cfg->demo = value[0] != '\0' && strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
         return true;
     default:
@@ -182,7 +215,7 @@ static enum status load_env(struct config *cfg)
 {
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const char *value = options[i].env ? getenv(options[i].env) : NULL;
-        if (value != NULL && !apply(cfg, i, value)) {
+        if (value != NULL && !apply(cfg, (enum option_id)i, value)) {
             fprintf(stderr, "kolabd: bad value for %s\n", options[i].env);
             return STATUS_BAD_REQUEST;
         }
@@ -228,11 +261,11 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
             }
             value = argv[++i];
         }
-        if (index == 5 && !cli_origins) {
+        if (index == OPT_ORIGIN && !cli_origins) {
             cfg->origin_count = 0;
             cli_origins = true;
         }
-        if (!apply(cfg, (size_t)index, value)) {
+        if (!apply(cfg, (enum option_id)index, value)) {
             fprintf(stderr, "kolabd: bad value for %s: %s\n", options[index].flag, value);
             return STATUS_BAD_REQUEST;
         }

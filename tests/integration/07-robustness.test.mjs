@@ -176,3 +176,57 @@ describe('07 robustness: --max-frame', { timeout: 60000 }, () => {
         }
     });
 });
+
+describe('07 robustness: bounded queues and expiring sessions', { timeout: 60000 }, () => {
+    it('a client whose queue overflows is closed with 1013 and resumes by seq without loss', async () => {
+        const srv = await startServer({ args: ['--queue-events', '8'] });
+        try {
+            const sender = await newUser(srv.url, { prefix: 'qs' });
+            const reader = await newUser(srv.url, { prefix: 'qr' });
+            const room = (await sender.client.request('room_create',
+                { kind: 'group', title: 'Antrian', members: [reader.user.id] })).room;
+            await reader.client.request('join', { room: room.id, since: 0 });
+
+            // A burst from fifteen connections commits in a few batches, so its
+            // events reach the reader's queue far faster than one per loop
+            // turn: more than 8 at once overflow it. Each sender has 8 requests
+            // in flight, so its own replies never pass the bound.
+            const total = 120;
+            const senders = [sender.client];
+            for (let i = 0; i < 14; i++) {
+                senders.push(await connectAs(srv.url, sender.token));
+            }
+            await Promise.all(Array.from({ length: total }, (_, i) =>
+                senders[i % 15].request('send', { room: room.id, body: `pesan ${i}`, client_id: `q${i}` })));
+            assert.equal((await reader.client.waitClosed(5000)).code, 1013);
+            const seen = reader.client.events.filter((e) => e.type === 'message').map((e) => e.seq);
+
+            const again = await connectAs(srv.url, reader.token);
+            const last = seen.length ? seen[seen.length - 1] : 0;
+            const joined = await again.request('join', { room: room.id, since: last });
+            assert.equal(joined.gap, false);
+            const all = [...seen, ...joined.messages.map((m) => m.seq)];
+            assert.deepEqual(all, Array.from({ length: total }, (_, i) => i + 1), 'every seq once, in order');
+            assert.ok(senders.every((c) => c.isOpen), 'the senders were not affected');
+            await closeAll([...senders, again]);
+        } finally {
+            await srv.stop();
+        }
+    });
+
+    it('an open connection whose token expires is closed with 4001', async () => {
+        const srv = await startServer({ args: ['--token-ttl', '2'] });
+        try {
+            const u = await newUser(srv.url, { prefix: 'ttl' });
+            const started = Date.now();
+            const closed = await u.client.waitClosed(10000);
+            assert.equal(closed.code, 4001);
+            assert.ok(Date.now() - started < 9000, 'closed within seconds of expiry');
+            const c = await connect(srv.url);
+            assert.equal((await c.requestError('auth', { token: u.token })).code, 'unauthenticated');
+            await c.close();
+        } finally {
+            await srv.stop();
+        }
+    });
+});
