@@ -68,9 +68,33 @@ export function t(key, params) {
     );
 }
 
-// The message for a protocol error code (or a RequestError carrying one).
-export function errorText(codeOrError) {
+// The key of the message for a protocol error code (or a RequestError
+// carrying one); an unknown code gets the generic message.
+export function errorKey(codeOrError) {
     const code = typeof codeOrError === 'string' ? codeOrError : codeOrError && codeOrError.code;
     const key = `error.${code}`;
-    return key in TABLES[DEFAULT_LANG] ? t(key) : t('error.unknown');
+    return key in TABLES[DEFAULT_LANG] ? key : 'error.unknown';
+}
+
+// The message for a protocol error code (or a RequestError carrying one).
+export function errorText(codeOrError) {
+    return t(errorKey(codeOrError));
+}
+
+// A message to show later (a form error, a warning), kept as plain data: a
+// key and its parameters. Views hold these in state and translate them with
+// noticeText() when rendering, so the text follows a change of language.
+// (Neither text, which would not follow, nor a function, which a state
+// setter would take for an updater and call.)
+export function notice(key, params) {
+    return params ? { key, params } : { key };
+}
+
+// The notice for a protocol error code or a RequestError.
+export function errorNotice(codeOrError) {
+    return notice(errorKey(codeOrError));
+}
+
+export function noticeText(n) {
+    return n ? t(n.key, n.params) : '';
 }

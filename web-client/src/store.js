@@ -51,8 +51,14 @@ export class ChatStore {
         });
     }
 
+    // Presence is only known while connected: events stop with the link,
+    // so what was known is dropped when it goes, and the join replies of the
+    // next connection tell it afresh.
     setConnState(state) {
         this.connState = state;
+        if (state !== 'online') {
+            this.presence.clear();
+        }
         this.changed();
     }
 
@@ -302,8 +308,17 @@ export class ChatStore {
         this.changed();
     }
 
+    // true or false when known, undefined when not (while not connected,
+    // or before a join reply or presence event has said).
+    presenceOf(userId) {
+        if (this.connState !== 'online') {
+            return undefined;
+        }
+        return this.presence.get(userId);
+    }
+
     isOnline(userId) {
-        return this.presence.get(userId) === true;
+        return this.presenceOf(userId) === true;
     }
 
     // Members of a group are added or removed one at a time by events.

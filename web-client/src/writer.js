@@ -1,6 +1,8 @@
 // What the user writes and starts: messages (through the outbox), edits,
 // deletions, the typing hint, finding people and creating rooms.
 
+import { bodyToSend, bodyTooLong } from './limits.js';
+
 const TYPING_SEND_EVERY_MS = 3000;
 const SEARCH_LIMIT = 20;
 
@@ -25,14 +27,17 @@ export class Writer {
     }
 
     // Queues a message; it goes out now when online, or after the next
-    // catch-up when not.
+    // catch-up when not. A body the server would refuse (only white space,
+    // over the limit) is not queued, where it would only fail later; the
+    // composer explains those before calling this. Returns whether queued.
     send(roomId, body, replyTo) {
-        if (!this.outbox) {
-            return;
+        if (!this.outbox || !bodyToSend(body) || bodyTooLong(body)) {
+            return false;
         }
         this.outbox.add({ room: roomId, body, reply_to: replyTo || undefined });
         this.stoppedTyping(roomId);
         this.flush();
+        return true;
     }
 
     flush() {

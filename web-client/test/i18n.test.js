@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TABLES, errorText, getLang, initLang, setLang, t } from '../src/i18n.js';
+import { TABLES, errorNotice, errorText, getLang, initLang, notice, noticeText, setLang, t } from '../src/i18n.js';
 
 const ERROR_CODES = [
     'bad_request',
@@ -21,7 +21,7 @@ function memoryStorage(initial = {}) {
     return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, v), map };
 }
 
-// Every t('...') key written literally in the sources.
+// Every t('...') and notice('...') key written literally in the sources.
 function keysUsedInSources() {
     const keys = new Set();
     const walk = (dir) => {
@@ -30,7 +30,7 @@ function keysUsedInSources() {
             if (entry.isDirectory()) {
                 walk(path);
             } else if (/\.(js|jsx)$/.test(entry.name)) {
-                for (const m of readFileSync(path, 'utf8').matchAll(/\bt\('([a-z_.]+)'/g)) {
+                for (const m of readFileSync(path, 'utf8').matchAll(/\b(?:t|notice)\('([a-z_.]+)'/g)) {
                     keys.add(m[1]);
                 }
             }
@@ -106,5 +106,33 @@ describe('i18n', () => {
         initLang(memoryStorage());
         expect(t('chat.typing.one', { name: 'Budi' })).toBe('Budi sedang mengetik...');
         expect(t('conn.offline')).toBe('Offline — pesan akan dikirim saat tersambung');
+    });
+
+    it('keeps a notice as data and translates it when shown, in the current language', () => {
+        initLang(memoryStorage());
+        const need = notice('newchat.need_members');
+        const long = notice('newchat.title_too_long', { bytes: 102, max: 100 });
+        const failed = errorNotice({ code: 'forbidden' });
+        // Plain data: a state setter given one stores it, never calls it.
+        for (const n of [need, long, failed]) {
+            expect(typeof n).toBe('object');
+        }
+        expect(noticeText(need)).toBe('Pilih minimal satu anggota.');
+        expect(noticeText(long)).toContain('102 byte');
+        expect(noticeText(failed)).toBe(TABLES.id['error.forbidden']);
+        expect(noticeText(errorNotice('no_such_code'))).toBe(TABLES.id['error.unknown']);
+        setLang('en');
+        expect(noticeText(need)).toBe('Pick at least one member.');
+        expect(noticeText(long)).toContain('102 bytes');
+        expect(noticeText(failed)).toBe(TABLES.en['error.forbidden']);
+        expect(noticeText(null)).toBe('');
+    });
+
+    it('words no byte limit in characters', () => {
+        for (const lang of ['id', 'en']) {
+            for (const [key, text] of Object.entries(TABLES[lang])) {
+                expect(text, `${lang} ${key}`).not.toMatch(/100 (karakter|characters)/);
+            }
+        }
     });
 });

@@ -32,8 +32,20 @@ class FakeConnection {
         return reply instanceof Error ? Promise.reject(reply) : Promise.resolve({ type: 'ok', ...reply });
     }
 
+    setState(state) {
+        if (this.state !== state) {
+            this.state = state;
+            this.handlers.state.forEach((fn) => fn(state));
+        }
+    }
+
+    // The link dropped, as the real connection reports it.
+    drop() {
+        this.setState('offline');
+    }
+
     hello(user) {
-        this.state = 'online';
+        this.setState('online');
         this.handlers.hello.forEach((fn) => fn({ type: 'hello', protocol: 1, user }));
     }
 
@@ -203,5 +215,52 @@ describe('Session catching up', () => {
         expect(store.auth).toBe('anon');
         expect(session.sessionEnded).toBe(true);
         expect(store.rooms.size).toBe(0);
+    });
+
+    it('shows presence only while connected and takes it afresh from the joins after a reconnect', async () => {
+        let peerOnline = true;
+        const { conn, store } = setup({
+            join: () => ({
+                room: ROOM,
+                members: [{ ...ME, online: true, last_read: 0 }, { ...PEER, online: peerOnline, last_read: 0 }],
+                messages: [],
+                gap: false,
+                last_read: 0,
+            }),
+        });
+        conn.hello(ME);
+        await settle();
+        expect(store.presenceOf(PEER.id)).toBe(true);
+
+        conn.drop();
+        expect(store.connState).toBe('offline');
+        expect(store.presenceOf(PEER.id)).toBeUndefined();
+
+        // Budi went away while the link was down; the new join says so.
+        peerOnline = false;
+        conn.hello(ME);
+        await settle();
+        expect(store.presenceOf(PEER.id)).toBe(false);
+        conn.event({ type: 'presence', user: PEER.id, online: true });
+        expect(store.presenceOf(PEER.id)).toBe(true);
+    });
+});
+
+describe('Writer', () => {
+    it('queues nothing that is only white space or over 4000 bytes', async () => {
+        const { conn, session, store } = setup();
+        conn.hello(ME);
+        await settle();
+        expect(session.writer.send(10, '')).toBe(false);
+        expect(session.writer.send(10, '\u00a0\u3000')).toBe(false);
+        expect(session.writer.send(10, ' \u0085\u2028\t')).toBe(false);
+        expect(session.writer.send(10, 'é'.repeat(2001))).toBe(false);
+        await settle();
+        expect(store.pending).toEqual([]);
+        expect(conn.sent('send')).toEqual([]);
+
+        expect(session.writer.send(10, 'é'.repeat(2000))).toBe(true);
+        await settle();
+        expect(conn.sent('send')).toHaveLength(1);
     });
 });

@@ -6,6 +6,7 @@ const PEER = { id: 2, username: 'budi', name: 'Budi', role: 'student' };
 
 function storeWithRoom() {
     const store = new ChatStore();
+    store.setConnState('online');
     store.setMe(ME);
     store.setRooms([{ id: 10, kind: 'dm', title: '', last_seq: 0, epoch: 'e1', unread: 0, last_read: 0, peer: PEER }]);
     return store;
@@ -88,6 +89,42 @@ describe('ChatStore', () => {
         store.setTyping(10, 2, 1000);
         expect(store.typingIn(10, 2000)).toEqual([2]);
         expect(store.typingIn(10, 7000)).toEqual([]);
+    });
+
+    it('knows presence only while connected, and takes it afresh from the next join', () => {
+        const store = storeWithRoom();
+        const join = (peerOnline) =>
+            store.applyJoin(10, {
+                members: [
+                    { ...ME, online: true, last_read: 0 },
+                    { ...PEER, online: peerOnline, last_read: 0 },
+                ],
+                messages: [],
+                gap: false,
+                last_read: 0,
+            });
+        join(true);
+        expect(store.presenceOf(2)).toBe(true);
+        expect(store.isOnline(2)).toBe(true);
+
+        // The link drops: nothing is known, not even the last answer.
+        store.setConnState('offline');
+        expect(store.presenceOf(2)).toBeUndefined();
+        expect(store.isOnline(2)).toBe(false);
+
+        // Back online, but not caught up yet: still unknown, not the old "online".
+        store.setConnState('online');
+        expect(store.presenceOf(2)).toBeUndefined();
+
+        // The join reply of the new connection says.
+        join(false);
+        expect(store.presenceOf(2)).toBe(false);
+        store.setPresence(2, true);
+        expect(store.presenceOf(2)).toBe(true);
+
+        // A reconnect in progress (restart) is not connected either.
+        store.setConnState('connecting');
+        expect(store.presenceOf(2)).toBeUndefined();
     });
 
     it('forgets the previous user on a different login', () => {

@@ -2,25 +2,26 @@
 // so most mistakes are explained without a round trip.
 
 import { useState } from 'preact/hooks';
-import { errorText, t } from '../i18n.js';
-import { byteLength } from '../text.js';
+import { errorNotice, notice, noticeText, t } from '../i18n.js';
+import { checkDisplayName } from '../limits.js';
+import { byteLength, trimSpace } from '../text.js';
 
 const USERNAME = /^[a-z0-9._-]{3,32}$/;
 const ROLES = ['umkm', 'koperasi', 'student'];
 
-// Errors are kept as functions that produce their text, so a message on
-// screen follows a change of language.
+// Errors are kept as notices (a key and its parameters) and translated when
+// shown, so a message on screen follows a change of language.
 
 function checkRegister({ username, name, password }) {
     if (!USERNAME.test(username)) {
-        return () => t('auth.invalid_username');
+        return notice('auth.invalid_username');
     }
-    const nameBytes = byteLength(name.trim());
-    if (nameBytes < 1 || nameBytes > 100) {
-        return () => t('auth.invalid_name');
+    const invalidName = checkDisplayName(name);
+    if (invalidName) {
+        return invalidName;
     }
     if (password.length < 8 || byteLength(password) > 256) {
-        return () => t('auth.invalid_password');
+        return notice('auth.invalid_password');
     }
     return null;
 }
@@ -29,12 +30,12 @@ function checkRegister({ username, name, password }) {
 function authError(err, mode) {
     const code = err && err.code;
     if (code === 'unauthenticated' && mode === 'login') {
-        return () => t('auth.wrong_password');
+        return notice('auth.wrong_password');
     }
     if (code === 'conflict' && mode === 'register') {
-        return () => t('auth.username_taken');
+        return notice('auth.username_taken');
     }
-    return () => errorText(code);
+    return errorNotice(code);
 }
 
 function Field({ label, hint, id, children }) {
@@ -53,7 +54,7 @@ export function AuthView({ session }) {
     const [mode, setMode] = useState('login');
     const [form, setForm] = useState({ username: '', name: '', password: '', role: 'umkm' });
     const [error, setError] = useState(() =>
-        session.sessionEnded ? () => t('auth.session_ended') : null,
+        session.sessionEnded ? notice('auth.session_ended') : null,
     );
     const [busy, setBusy] = useState(false);
 
@@ -61,10 +62,10 @@ export function AuthView({ session }) {
 
     async function submit(ev) {
         ev.preventDefault();
-        const data = { ...form, username: form.username.trim().toLowerCase(), name: form.name.trim() };
+        const data = { ...form, username: form.username.trim().toLowerCase(), name: trimSpace(form.name) };
         const invalid = mode === 'register' ? checkRegister(data) : null;
         if (invalid) {
-            setError(() => invalid);
+            setError(invalid);
             return;
         }
         setBusy(true);
@@ -76,7 +77,7 @@ export function AuthView({ session }) {
                 await session.login(data.username, data.password);
             }
         } catch (err) {
-            setError(() => authError(err, mode));
+            setError(authError(err, mode));
             setBusy(false);
         }
     }
@@ -164,7 +165,7 @@ export function AuthView({ session }) {
                     )}
                     {error && (
                         <p class="form-error" role="alert" data-testid="auth-error">
-                            {error()}
+                            {noticeText(error)}
                         </p>
                     )}
                     <button class="btn btn--primary btn--block" type="submit" disabled={busy} data-testid="auth-submit">

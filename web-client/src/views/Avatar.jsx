@@ -1,5 +1,7 @@
 // A round badge with a person's or a group's initials, and for DM peers a
-// dot telling whether they are online.
+// dot telling whether they are online. `online` undefined means not known
+// (for example while the connection is down): no dot at all then. `id`
+// picks the colour: a user id for a person, a room id for a group.
 
 import { t } from '../i18n.js';
 import { colourIndex, initials } from '../text.js';

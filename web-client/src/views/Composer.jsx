@@ -2,11 +2,11 @@
 // an edit in progress shows above it with a way to cancel.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { errorText, t } from '../i18n.js';
-import { byteLength, preview } from '../text.js';
+import { errorNotice, notice, noticeText, t } from '../i18n.js';
+import { BODY_COUNT_FROM_BYTES, BODY_MAX_BYTES, bodyToSend } from '../limits.js';
+import { byteLength, isBlank, preview } from '../text.js';
 import { userName } from './names.js';
 
-const MAX_BODY_BYTES = 4000;
 const MAX_HEIGHT_PX = 160;
 
 // Unsent drafts per room, so switching rooms does not lose what was typed.
@@ -68,19 +68,24 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
         setError(null);
         if (!editing) {
             drafts.set(roomId, value);
-            if (value.trim()) {
+            if (!isBlank(value)) {
                 session.writer.typing(roomId);
             }
         }
     }
 
+    // What would be sent, and its size: the user learns that it is too long
+    // while typing, not after pressing Enter.
+    const body = bodyToSend(text);
+    const bytes = byteLength(body);
+    const tooLong = bytes > BODY_MAX_BYTES;
+    const shown = tooLong ? notice('chat.too_long', { max: BODY_MAX_BYTES }) : error;
+    const errorId = `composer-error-${roomId}`;
+
     async function submit() {
-        const body = text.trim() === '' ? '' : text.replace(/\s+$/, '');
-        if (!body) {
-            return;
-        }
-        if (byteLength(body) > MAX_BODY_BYTES) {
-            setError(() => t('chat.too_long'));
+        // Only white space counts as nothing to send; an over-long message
+        // stays in the box with the warning already shown.
+        if (!body || tooLong) {
             return;
         }
         if (editing) {
@@ -88,7 +93,7 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
                 await session.writer.edit(roomId, editing.seq, body);
                 onDone();
             } catch (err) {
-                setError(() => errorText(err));
+                setError(errorNotice(err));
             }
             return;
         }
@@ -119,10 +124,15 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
             }}
         >
             <Context store={store} replyTo={replyTo} editing={editing} onCancel={onDone} />
-            {error && (
-                <p class="form-error composer__error" role="alert" data-testid="composer-error">
-                    {error()}
+            {shown && (
+                <p class="form-error composer__error" role="alert" id={errorId} data-testid="composer-error">
+                    {noticeText(shown)}
                 </p>
+            )}
+            {bytes >= BODY_COUNT_FROM_BYTES && (
+                <span class={`composer__count${tooLong ? ' composer__count--over' : ''}`} data-testid="composer-count">
+                    {t('chat.byte_count', { bytes, max: BODY_MAX_BYTES })}
+                </span>
             )}
             <div class="composer__row">
                 <textarea
@@ -136,6 +146,8 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
                     enterkeyhint="send"
                     onInput={onInput}
                     onKeyDown={onKeyDown}
+                    aria-invalid={tooLong ? 'true' : undefined}
+                    aria-describedby={shown ? errorId : undefined}
                     data-testid="composer-input"
                 />
                 <button type="submit" class="btn btn--primary composer__send" data-testid="composer-send">

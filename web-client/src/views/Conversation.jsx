@@ -6,7 +6,7 @@ import { Avatar } from './Avatar.jsx';
 import { Composer } from './Composer.jsx';
 import { MessageList } from './MessageList.jsx';
 import { TypingIndicator } from './TypingIndicator.jsx';
-import { dmPeer, roomName } from './names.js';
+import { dmPeer, roomAvatarId, roomName } from './names.js';
 
 function Subtitle({ store, room }) {
     if (room.kind === 'dm') {
@@ -14,7 +14,12 @@ function Subtitle({ store, room }) {
         if (!peer) {
             return null;
         }
-        const online = store.isOnline(peer.id);
+        // Unknown while the connection is down or not caught up yet: better
+        // nothing than an "Online" that may no longer be true.
+        const online = store.presenceOf(peer.id);
+        if (online === undefined) {
+            return null;
+        }
         return (
             <span class="conv__sub" data-testid="conversation-presence" data-online={online ? 'true' : 'false'}>
                 {online ? t('presence.online') : t('presence.offline')}
@@ -62,7 +67,12 @@ export function Conversation({ store, session, room, onBack }) {
                     <span aria-hidden="true">←</span>
                     <span class="sr-only">{t('chat.back')}</span>
                 </button>
-                <Avatar name={name} id={room.id} online={peer ? store.isOnline(peer.id) : undefined} size="sm" />
+                <Avatar
+                    name={name}
+                    id={roomAvatarId(store, room)}
+                    online={peer ? store.presenceOf(peer.id) : undefined}
+                    size="sm"
+                />
                 <div class="conv__titles">
                     <h2 class="conv__title" data-testid="conversation-title">
                         {name}

@@ -1,7 +1,7 @@
 // The top bar: the product's name, the language switch, and who is signed in.
 
 import { useEffect, useState } from 'preact/hooks';
-import { errorText, t } from '../i18n.js';
+import { errorNotice, noticeText, t } from '../i18n.js';
 import { LanguageSwitch } from './LanguageSwitch.jsx';
 
 export function Header({ session, store }) {
@@ -19,7 +19,7 @@ export function Header({ session, store }) {
 
     function logout() {
         setError(null);
-        session.logout().catch((err) => setError(() => errorText(err)));
+        session.logout().catch((err) => setError(errorNotice(err)));
     }
 
     return (
@@ -55,7 +55,7 @@ export function Header({ session, store }) {
             </div>
             {error && me && (
                 <p class="toast" role="alert" data-testid="header-error">
-                    {error()}
+                    {noticeText(error)}
                 </p>
             )}
         </header>

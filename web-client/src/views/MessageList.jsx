@@ -66,9 +66,15 @@ export function MessageList({ store, session, room, items, handlers }) {
         Object.assign(s, { room: room.id, oldest, count: items.length, height: el.scrollHeight, top: el.scrollTop });
     });
 
-    function onScroll() {
-        const el = ref.current;
+    // The element comes from the event, not the ref: a scroll event queued
+    // just before the list goes away (signing out with a room open) arrives
+    // after the ref has been cleared.
+    function onScroll(ev) {
+        const el = ev.currentTarget;
         const s = state.current;
+        if (!el || !el.isConnected) {
+            return;
+        }
         s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
         s.height = el.scrollHeight;
         s.top = el.scrollTop;

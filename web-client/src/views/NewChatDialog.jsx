@@ -2,8 +2,9 @@
 // DM with one of them, or name a group and pick its members.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText, t } from '../i18n.js';
-import { byteLength } from '../text.js';
+import { errorNotice, errorText, notice, noticeText, t } from '../i18n.js';
+import { checkGroupTitle } from '../limits.js';
+import { trimSpace } from '../text.js';
 import { Avatar } from './Avatar.jsx';
 
 const SEARCH_DELAY_MS = 250;
@@ -80,7 +81,7 @@ export function NewChatDialog({ session, onOpen, onClose }) {
             onOpen(roomId);
             onClose();
         } catch (err) {
-            setError(() => errorText(err));
+            setError(errorNotice(err));
             setBusy(false);
         }
     }
@@ -93,17 +94,19 @@ export function NewChatDialog({ session, onOpen, onClose }) {
             next.set(user.id, user);
         }
         setPicked(next);
+        setError(null);
     }
 
     function createGroup(ev) {
         ev.preventDefault();
-        const name = title.trim();
-        if (!name || byteLength(name) > 100) {
-            setError(() => t('newchat.need_title'));
+        const name = trimSpace(title);
+        const invalid = checkGroupTitle(name);
+        if (invalid) {
+            setError(invalid);
             return;
         }
         if (picked.size === 0) {
-            setError(() => t('newchat.need_members'));
+            setError(notice('newchat.need_members'));
             return;
         }
         create({ kind: 'group', title: name, members: [...picked.keys()] });
@@ -144,7 +147,10 @@ export function NewChatDialog({ session, onOpen, onClose }) {
                             value={title}
                             placeholder={t('newchat.group_title')}
                             aria-label={t('newchat.group_title')}
-                            onInput={(ev) => setTitle(ev.currentTarget.value)}
+                            onInput={(ev) => {
+                                setTitle(ev.currentTarget.value);
+                                setError(null);
+                            }}
                             data-testid="group-title"
                         />
                     )}
@@ -161,7 +167,7 @@ export function NewChatDialog({ session, onOpen, onClose }) {
                     />
                     {error && (
                         <p class="form-error" role="alert" data-testid="new-chat-error">
-                            {error()}
+                            {noticeText(error)}
                         </p>
                     )}
                     {search.error && <p class="form-error">{errorText(search.error)}</p>}

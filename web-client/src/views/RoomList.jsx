@@ -4,7 +4,7 @@ import { getLang, t } from '../i18n.js';
 import { preview } from '../text.js';
 import { formatShortDate, formatTime, relativeDay } from '../time.js';
 import { Avatar } from './Avatar.jsx';
-import { dmPeer, roomName, userName } from './names.js';
+import { dmPeer, roomAvatarId, roomName, userName } from './names.js';
 
 function lastLine(store, room) {
     const last = room.last;
@@ -50,7 +50,7 @@ function RoomItem({ store, room, active, onOpen }) {
                 data-room-id={room.id}
                 onClick={() => onOpen(room.id)}
             >
-                <Avatar name={name} id={room.id} online={peer ? store.isOnline(peer.id) : undefined} />
+                <Avatar name={name} id={roomAvatarId(store, room)} online={peer ? store.presenceOf(peer.id) : undefined} />
                 <span class="room__main">
                     <span class="room__top">
                         <span class="room__name" data-testid="room-name">

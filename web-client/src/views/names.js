@@ -26,6 +26,20 @@ export function dmPeer(store, room) {
     return null;
 }
 
+// The id an avatar's colour comes from: a person's own user id wherever
+// they appear (a DM in the room list and its header, the people picker), a
+// group's room id. A DM whose other person is not known yet falls back to
+// the room.
+export function roomAvatarId(store, room) {
+    if (room.kind === 'dm') {
+        const peer = dmPeer(store, room);
+        if (peer) {
+            return peer.id;
+        }
+    }
+    return room.id;
+}
+
 // A DM is named after the other person, any other room by its title.
 export function roomName(store, room) {
     if (room.kind === 'dm') {

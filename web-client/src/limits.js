@@ -1,0 +1,61 @@
+// The protocol's limits on what a user types, checked before anything is
+// sent, so that a mistake is explained at once and in the user's language
+// rather than coming back as a bare `bad_request`. Lengths are counted in
+// UTF-8 bytes, as the protocol counts them: "é" is two bytes, "漢" three.
+
+import { notice } from './i18n.js';
+import { byteLength, hasVisibleText, isBlank, trimSpaceEnd } from './text.js';
+
+// A display name and a group title: 1-100 bytes.
+export const LABEL_MAX_BYTES = 100;
+// A message body: 1-4000 bytes, not only white space.
+export const BODY_MAX_BYTES = 4000;
+// From this size on the composer shows how many bytes the message has.
+export const BODY_COUNT_FROM_BYTES = 3600;
+
+// What is wrong with a person's name or a group's title (trimmed with
+// trimSpace, as it is sent):
+// null when nothing, else 'empty' (nothing visible in it) or 'too_long'.
+export function labelProblem(label) {
+    if (!hasVisibleText(label)) {
+        return 'empty';
+    }
+    return byteLength(label) > LABEL_MAX_BYTES ? 'too_long' : null;
+}
+
+// The notice for a display name that cannot be used, or null.
+export function checkDisplayName(name) {
+    const problem = labelProblem(name);
+    if (problem === 'empty') {
+        return notice('auth.name_required');
+    }
+    if (problem === 'too_long') {
+        return notice('auth.name_too_long', { bytes: byteLength(name), max: LABEL_MAX_BYTES });
+    }
+    return null;
+}
+
+// The notice for a group title that cannot be used, or null.
+export function checkGroupTitle(title) {
+    const problem = labelProblem(title);
+    if (problem === 'empty') {
+        return notice('newchat.need_title');
+    }
+    if (problem === 'too_long') {
+        return notice('newchat.title_too_long', { bytes: byteLength(title), max: LABEL_MAX_BYTES });
+    }
+    return null;
+}
+
+// The body to send for what is in the composer: white space at the end is
+// dropped (at the start it may be indentation), and a text that is only
+// white space, however exotic (U+00A0, U+3000, U+0085...), gives '' and is
+// treated as an empty message.
+export function bodyToSend(text) {
+    return isBlank(text) ? '' : trimSpaceEnd(text);
+}
+
+// True when a body is over the limit, in UTF-8 bytes.
+export function bodyTooLong(body) {
+    return byteLength(body) > BODY_MAX_BYTES;
+}
