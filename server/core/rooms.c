@@ -1,15 +1,41 @@
 #include "rooms.h"
 
 #include <stdlib.h>
+#include <uv.h>
 
+#include "app.h"
 #include "conn.h"
+#include "encode.h"
 #include "idmap.h"
+#include "log.h"
 
+/* Most events held back while a room waits for a missing message. */
+#define ROOMS_HELD_MAX 4096
+
+/* An event waiting for its turn: a message (`seq`) or an event about one
+ * (`after`). */
+struct held {
+    uint64_t seq;
+    uint64_t after;
+    struct proto_buf *buf;
+};
+
+/*
+ * A room with joined connections on this process. `delivered` is the
+ * highest seq sent to them all: the order gate. It starts at the room's
+ * last seq when the first connection joins, since each joiner has seen
+ * everything up to its own join.
+ */
 struct room_subs {
     uint64_t room;
     struct conn **conns;
     uint32_t count;
     uint32_t cap;
+    uint64_t delivered;
+    struct held *held;
+    uint32_t held_count;
+    uint32_t held_cap;
+    uv_timer_t *gap_timer;
 };
 
 static struct idmap subs_by_room = IDMAP_INIT;
@@ -29,7 +55,7 @@ bool rooms_subscribed(const struct conn *c, uint64_t room)
     return find_joined(c, room) != NULL;
 }
 
-static struct room_subs *subs_get_or_create(uint64_t room)
+static struct room_subs *subs_get_or_create(uint64_t room, uint64_t seen)
 {
     struct room_subs *s = idmap_get(&subs_by_room, room);
     if (s != NULL) {
@@ -40,6 +66,7 @@ static struct room_subs *subs_get_or_create(uint64_t room)
         return NULL;
     }
     s->room = room;
+    s->delivered = seen;
     if (idmap_put(&subs_by_room, room, s) != STATUS_OK) {
         free(s);
         return NULL;
@@ -59,12 +86,14 @@ static bool grow_array(void **items, uint32_t *cap, size_t size)
     return true;
 }
 
-enum status rooms_subscribe(struct conn *c, uint64_t room)
+enum status rooms_subscribe(struct conn *c, uint64_t room, uint64_t seen)
 {
-    if (find_joined(c, room) != NULL) {
+    struct conn_room *joined = find_joined(c, room);
+    if (joined != NULL) {
+        joined->seen = seen > joined->seen ? seen : joined->seen;
         return STATUS_OK;
     }
-    struct room_subs *s = subs_get_or_create(room);
+    struct room_subs *s = subs_get_or_create(room, seen);
     if (s == NULL) {
         return STATUS_NOMEM;
     }
@@ -77,10 +106,30 @@ enum status rooms_subscribe(struct conn *c, uint64_t room)
     }
 
     c->rooms[c->room_count].room = room;
+    c->rooms[c->room_count].seen = seen;
     c->rooms[c->room_count].slot = s->count;
     c->room_count++;
     s->conns[s->count++] = c;
     return STATUS_OK;
+}
+
+static void free_timer(uv_handle_t *handle)
+{
+    free(handle);
+}
+
+static void subs_free(struct room_subs *s)
+{
+    idmap_remove(&subs_by_room, s->room);
+    for (uint32_t i = 0; i < s->held_count; i++) {
+        proto_buf_unref(s->held[i].buf);
+    }
+    if (s->gap_timer != NULL) {
+        uv_close((uv_handle_t *)s->gap_timer, free_timer);
+    }
+    free(s->held);
+    free(s->conns);
+    free(s);
 }
 
 /* Removes slot `slot` from the room's list by moving the last one into it,
@@ -94,9 +143,7 @@ static void subs_remove_slot(struct room_subs *s, uint32_t slot)
         find_joined(moved, s->room)->slot = slot;
     }
     if (s->count == 0) {
-        idmap_remove(&subs_by_room, s->room);
-        free(s->conns);
-        free(s);
+        subs_free(s);
     }
 }
 
@@ -158,4 +205,129 @@ uint32_t rooms_subscriber_count(uint64_t room)
 {
     struct room_subs *s = idmap_get(&subs_by_room, room);
     return s == NULL ? 0 : s->count;
+}
+
+/* ---- the order gate ---------------------------------------------------------- */
+
+/* Sends message `seq` to every joined connection that has not seen it. */
+static void send_message(struct room_subs *s, uint64_t seq, struct proto_buf *b)
+{
+    for (uint32_t i = 0; i < s->count; i++) {
+        struct conn_room *joined = find_joined(s->conns[i], s->room);
+        if (seq > joined->seen) {
+            joined->seen = seq;
+            conn_send(s->conns[i], b);
+        }
+    }
+    s->delivered = seq;
+}
+
+/* Sends what was held and is now in order; drops messages already out. */
+static void release_held(struct room_subs *s)
+{
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        for (uint32_t i = 0; i < s->held_count; i++) {
+            struct held h = s->held[i];
+            bool ready = h.seq != 0 ? h.seq <= s->delivered + 1 : h.after <= s->delivered;
+            if (!ready) {
+                continue;
+            }
+            s->held[i] = s->held[--s->held_count];
+            if (h.seq == s->delivered + 1) {
+                send_message(s, h.seq, h.buf);
+            } else if (h.seq == 0) {
+                rooms_publish(s->room, h.buf, 0);
+            }
+            proto_buf_unref(h.buf);
+            progress = true;
+            i--;
+        }
+    }
+}
+
+static void deliver_from_store(void *ud, const struct store_message *m)
+{
+    struct room_subs *s = ud;
+    if (m->seq != s->delivered + 1) {
+        return;
+    }
+    struct proto_buf *b = encode_message_event(m);
+    if (b != NULL) {
+        send_message(s, m->seq, b);
+        proto_buf_unref(b);
+    }
+}
+
+/* The missing message did not come in time: read it, and what follows it,
+ * from the store, which holds every committed message. */
+static void fill_gap(uv_timer_t *timer)
+{
+    struct room_subs *s = timer->data;
+    bool gap = false;
+    log_debug("rooms", "filling a gap from the store", "room=%llu after=%llu",
+              (unsigned long long)s->room, (unsigned long long)s->delivered);
+    store_since(app.store, s->room, s->delivered, ROOMS_HELD_MAX, deliver_from_store, s, &gap);
+    release_held(s);
+    if (s->held_count > 0) {
+        uv_timer_start(timer, fill_gap, ROOMS_GAP_WAIT_MS, 0);
+    }
+}
+
+static void hold(struct room_subs *s, uint64_t seq, uint64_t after, struct proto_buf *b)
+{
+    if (s->held_count == s->held_cap) {
+        uint32_t cap = s->held_cap == 0 ? 8 : s->held_cap * 2;
+        struct held *p = cap <= ROOMS_HELD_MAX ? realloc(s->held, cap * sizeof(*p)) : NULL;
+        if (p == NULL) {
+            /* Too much out of order: the store has it all, read it now. */
+            fill_gap(s->gap_timer);
+            return;
+        }
+        s->held = p;
+        s->held_cap = cap;
+    }
+    proto_buf_ref(b);
+    s->held[s->held_count++] = (struct held){seq, after, b};
+    if (!uv_is_active((uv_handle_t *)s->gap_timer)) {
+        uv_timer_start(s->gap_timer, fill_gap, ROOMS_GAP_WAIT_MS, 0);
+    }
+}
+
+static bool ensure_timer(struct room_subs *s)
+{
+    if (s->gap_timer != NULL) {
+        return true;
+    }
+    s->gap_timer = malloc(sizeof(*s->gap_timer));
+    if (s->gap_timer == NULL) {
+        return false;
+    }
+    uv_timer_init(app.loop, s->gap_timer);
+    s->gap_timer->data = s;
+    return true;
+}
+
+void rooms_deliver(uint64_t room, uint64_t seq, uint64_t after, struct proto_buf *b)
+{
+    struct room_subs *s = idmap_get(&subs_by_room, room);
+    if (s == NULL) {
+        return;
+    }
+    if (seq == 0 && after <= s->delivered) {
+        rooms_publish(room, b, 0);
+        return;
+    }
+    if (seq != 0 && seq <= s->delivered) {
+        return;
+    }
+    if (seq == s->delivered + 1) {
+        send_message(s, seq, b);
+        release_held(s);
+        return;
+    }
+    if (ensure_timer(s)) {
+        hold(s, seq, after, b);
+    }
 }

@@ -19,8 +19,9 @@
 
 struct conn;
 
-/* Starts delivering `room`'s events to `c`. Joining twice is harmless. */
-enum status rooms_subscribe(struct conn *c, uint64_t room);
+/* Starts delivering `room`'s events to `c`, which has seen (or will fetch
+ * by history) every message up to `seen`. Joining twice is harmless. */
+enum status rooms_subscribe(struct conn *c, uint64_t room, uint64_t seen);
 
 /* Stops it. Leaving a room not joined is harmless. */
 void rooms_unsubscribe(struct conn *c, uint64_t room);
@@ -34,8 +35,22 @@ void rooms_unsubscribe_user(uint64_t room, uint64_t user);
 bool rooms_subscribed(const struct conn *c, uint64_t room);
 
 /* Queues `b` to every connection joined to `room`, except those of
- * `skip_user` (0 skips nobody). The caller keeps its reference. */
+ * `skip_user` (0 skips nobody), at once: for events outside the message
+ * order (typing, presence, read markers, membership). The caller keeps its
+ * reference. */
 void rooms_publish(uint64_t room, struct proto_buf *b, uint64_t skip_user);
+
+/*
+ * Delivers a room event in the room's message order, whichever process
+ * stored it. With `seq`, `b` is the message of that seq: it goes out once,
+ * after every lower seq, to each joined connection that has not seen it.
+ * A message that arrives ahead of a missing one waits ROOMS_GAP_WAIT_MS for
+ * it, then the missing ones are read from the store. With `after`, `b` is
+ * about message `after` (an edit or deletion) and waits until that message
+ * is out. With neither, it goes out at once. The caller keeps its reference.
+ */
+#define ROOMS_GAP_WAIT_MS 100
+void rooms_deliver(uint64_t room, uint64_t seq, uint64_t after, struct proto_buf *b);
 
 /* Connections joined to `room` on this process. */
 uint32_t rooms_subscriber_count(uint64_t room);

@@ -96,6 +96,16 @@ static void publish(uint64_t room, struct proto_writer *w, uint64_t skip_user)
     }
 }
 
+/* An event about message `seq`: it never overtakes that message. */
+static void deliver_after(uint64_t room, uint64_t seq, struct proto_writer *w)
+{
+    struct proto_buf *b = proto_writer_finish(w);
+    if (b != NULL) {
+        rooms_deliver(room, 0, seq, b);
+        proto_buf_unref(b);
+    }
+}
+
 static void send_to_user(uint64_t user, struct proto_writer *w)
 {
     struct proto_buf *b = proto_writer_finish(w);
@@ -355,7 +365,7 @@ static enum status handle_join(struct req *r)
     /* Subscribing and reading happen in one loop turn: nothing committed
      * in between can slip past both the replay and the live events. */
     if (st == STATUS_OK) {
-        st = rooms_subscribe(r->conn, id);
+        st = rooms_subscribe(r->conn, id, room.last_seq);
     }
     if (st == STATUS_OK) {
         struct proto_writer w;
@@ -407,7 +417,7 @@ static void send_stored(void *ud, enum status st, const struct store_message *m,
     if (!duplicate) {
         struct proto_buf *b = encode_message_event(m);
         if (b != NULL) {
-            rooms_publish(m->room, b, 0);
+            rooms_deliver(m->room, m->seq, 0, b);
             proto_buf_unref(b);
         }
     }
@@ -598,7 +608,7 @@ static void edit_stored(void *ud, enum status st, uint64_t edited_ts)
     proto_kv_uint(&w, "seq", job->base.seq);
     proto_kv_str(&w, "body", job->body, job->body_len);
     proto_kv_uint(&w, "edited_ts", edited_ts);
-    publish(job->base.room, &w, 0);
+    deliver_after(job->base.room, job->base.seq, &w);
     free(job);
 }
 
@@ -640,7 +650,7 @@ static void delete_stored(void *ud, enum status st, bool changed)
         event_begin(&w, "delete", 2);
         proto_kv_uint(&w, "room", job->room);
         proto_kv_uint(&w, "seq", job->seq);
-        publish(job->room, &w, 0);
+        deliver_after(job->room, job->seq, &w);
     }
     free(job);
 }

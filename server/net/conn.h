@@ -35,9 +35,11 @@ enum conn_close_code {
 };
 
 /* One room this connection has joined, with its slot in the room's list of
- * subscribers (kept by rooms.c so leaving is O(1)). */
+ * subscribers (kept by rooms.c so leaving is O(1)) and the newest message
+ * seq it has been sent, so no message ever reaches it twice. */
 struct conn_room {
     uint64_t room;
+    uint64_t seen;
     uint32_t slot;
 };
 
