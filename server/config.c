@@ -23,6 +23,8 @@ enum option_id {
     OPT_MAX_FRAME,
     OPT_QUEUE_EVENTS,
     OPT_QUEUE_BYTES,
+    OPT_REDIS,
+    OPT_WORKERS,
     OPT_DEMO,
     OPT_HELP,
 };
@@ -50,6 +52,10 @@ static const struct option_def options[] = {
      "events queued for one connection before it is closed with 1013 (default 4096)"},
     {"--queue-bytes", "KOLAB_QUEUE_BYTES", "BYTES",
      "bytes queued for one connection before it is closed with 1013 (default 4194304)"},
+    {"--redis", "KOLAB_REDIS", "URL",
+     "redis://HOST:PORT: share events with other kolabd processes (default: none)"},
+    {"--workers", "KOLAB_WORKERS", "N",
+     "run N processes on one port and data directory (needs --redis; default 1)"},
     {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
     {"--help", NULL, NULL, "show this help"},
 };
@@ -174,6 +180,14 @@ static bool apply(struct config *cfg, enum option_id id, const char *value)
         }
         cfg->queue_bytes = (unsigned)n;
         return true;
+    case OPT_REDIS:
+        return copy_str(cfg->redis, value);
+    case OPT_WORKERS:
+        if (!parse_uint(value, 64, &n) || n == 0) {
+            return false;
+        }
+        cfg->workers = (unsigned)n;
+        return true;
     case OPT_DEMO:
         cfg->demo = value[0] != '\0' && strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
         return true;
@@ -193,6 +207,7 @@ static void set_defaults(struct config *cfg, const char *exe)
     cfg->max_frame = 64 * 1024;
     cfg->queue_events = DEFAULT_QUEUE_EVENTS;
     cfg->queue_bytes = DEFAULT_QUEUE_BYTES;
+    cfg->workers = 1;
 
     /* The build puts kolabd in build/ and the web client in web-client/dist. */
     char self[CONFIG_STR_MAX];
@@ -271,6 +286,10 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
         }
     }
 
+    if (cfg->workers > 1 && cfg->redis[0] == '\0') {
+        fprintf(stderr, "kolabd: --workers needs --redis to carry events between processes\n");
+        return STATUS_BAD_REQUEST;
+    }
     if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0')) {
         fprintf(stderr, "kolabd: --tls-cert and --tls-key go together\n");
         return STATUS_BAD_REQUEST;

@@ -26,6 +26,10 @@ struct config {
     char origins[CONFIG_ORIGINS_MAX][CONFIG_STR_MAX];
     unsigned origin_count;
     enum log_level log_level;
+    /* "redis://HOST:PORT" to share events with other processes; "" alone. */
+    char redis[CONFIG_STR_MAX];
+    /* Processes to run on one data directory and port (needs redis). */
+    unsigned workers;
     /* Seed demo accounts and rooms when the database is new. */
     bool demo;
     /* How long a session token lives, in seconds. */

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "accounts.h"
 #include "app.h"
 #include "chat.h"
+#include "cluster.h"
 #include "config.h"
 #include "demo.h"
 #include "log.h"
@@ -35,6 +37,7 @@ static uv_signal_t sigterm_handle;
 static void shutdown_finished(void)
 {
     session_stop_expiry();
+    cluster_stop();
     store_close(app.store);
     app.store = NULL;
     net_destroy();
@@ -76,6 +79,12 @@ static int run_server(void)
     }
     accounts_init();
     chat_init();
+    if (cluster_start(config.redis) != STATUS_OK) {
+        log_error("main", "bad --redis address", NULL);
+        store_close(app.store);
+        uv_run(app.loop, UV_RUN_DEFAULT);
+        return 1;
+    }
     if (net_start() != STATUS_OK) {
         store_close(app.store);
         uv_run(app.loop, UV_RUN_DEFAULT);
@@ -94,6 +103,102 @@ static int run_server(void)
     uv_loop_close(app.loop);
     log_info("main", "stopped", NULL);
     return 0;
+}
+
+/* Creates or migrates the database, and seeds it when new, once for all
+ * workers and on a loop of its own: the workers' loops start after fork. */
+static int prepare_store(void)
+{
+    uv_loop_t loop;
+    struct store *store = NULL;
+    bool created = false;
+
+    uv_loop_init(&loop);
+    if (store_open(&loop, config.data_dir, &store, &created) != STATUS_OK) {
+        log_error("main", "could not open the store", "dir=%s", config.data_dir);
+        return 1;
+    }
+    if (created && config.demo && demo_seed(store) != STATUS_OK) {
+        log_error("main", "could not seed demo data", NULL);
+    }
+    store_close(store);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return 0;
+}
+
+static pid_t start_worker(const sigset_t *blocked)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigprocmask(SIG_UNBLOCK, blocked, NULL);
+        exit(run_server());
+    }
+    if (pid < 0) {
+        log_error("main", "could not start a worker", NULL);
+    }
+    return pid;
+}
+
+/* Reaps exited workers; while running, starts a new one in each place. */
+static unsigned reap_workers(pid_t *pids, unsigned n, bool stopping, const sigset_t *blocked)
+{
+    unsigned alive = 0;
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (unsigned i = 0; i < n; i++) {
+            if (pids[i] == pid) {
+                log_warn("main", "worker exited", "pid=%d status=%d", (int)pid, status);
+                pids[i] = stopping ? 0 : start_worker(blocked);
+            }
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        alive += pids[i] > 0;
+    }
+    return alive;
+}
+
+/*
+ * --workers N: N processes share the port (SO_REUSEPORT), the data
+ * directory and the Redis bus; this parent only starts them, starts a new
+ * one where one dies, and passes SIGINT and SIGTERM on.
+ */
+static int run_workers(void)
+{
+    pid_t pids[64] = {0};
+    sigset_t blocked;
+    bool stopping = false;
+
+    if (prepare_store() != 0) {
+        return 1;
+    }
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGINT);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    for (unsigned i = 0; i < config.workers; i++) {
+        pids[i] = start_worker(&blocked);
+    }
+    log_info("main", "workers started", "count=%u", config.workers);
+
+    for (;;) {
+        int sig = 0;
+        sigwait(&blocked, &sig);
+        if (sig != SIGCHLD && !stopping) {
+            stopping = true;
+            for (unsigned i = 0; i < config.workers; i++) {
+                if (pids[i] > 0) {
+                    kill(pids[i], SIGTERM);
+                }
+            }
+        }
+        if (reap_workers(pids, config.workers, stopping, &blocked) == 0 && stopping) {
+            return 0;
+        }
+    }
 }
 
 /* `kolabd user add [--data DIR] --role ROLE [--name NAME] USERNAME`, with the
@@ -168,5 +273,8 @@ int main(int argc, char **argv)
     log_set_level(config.log_level);
     signal(SIGPIPE, SIG_IGN);
 
-    return user_add ? run_user_add(argc, argv) : run_server();
+    if (user_add) {
+        return run_user_add(argc, argv);
+    }
+    return config.workers > 1 ? run_workers() : run_server();
 }

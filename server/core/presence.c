@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "cluster.h"
 #include "conn.h"
 #include "idmap.h"
 
@@ -24,6 +25,7 @@ enum status presence_add(struct conn *c, bool *first)
             free(u);
             return STATUS_NOMEM;
         }
+        cluster_watch_user(user, true);
     }
     if (u->count == u->cap) {
         uint32_t cap = u->cap == 0 ? 2 : u->cap * 2;
@@ -52,6 +54,7 @@ void presence_remove(struct conn *c, bool *last)
         }
     }
     if (u->count == 0) {
+        cluster_watch_user(c->session.user, false);
         idmap_remove(&users, c->session.user);
         free(u->conns);
         free(u);

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include "app.h"
+#include "cluster.h"
 #include "conn.h"
 #include "encode.h"
 #include "idmap.h"
@@ -71,6 +72,7 @@ static struct room_subs *subs_get_or_create(uint64_t room, uint64_t seen)
         free(s);
         return NULL;
     }
+    cluster_watch_room(room, true);
     return s;
 }
 
@@ -120,6 +122,7 @@ static void free_timer(uv_handle_t *handle)
 
 static void subs_free(struct room_subs *s)
 {
+    cluster_watch_room(s->room, false);
     idmap_remove(&subs_by_room, s->room);
     for (uint32_t i = 0; i < s->held_count; i++) {
         proto_buf_unref(s->held[i].buf);
@@ -262,14 +265,14 @@ static void deliver_from_store(void *ud, const struct store_message *m)
 
 /* The missing message did not come in time: read it, and what follows it,
  * from the store, which holds every committed message. */
+static void catch_up_room(struct room_subs *s);
+
 static void fill_gap(uv_timer_t *timer)
 {
     struct room_subs *s = timer->data;
-    bool gap = false;
     log_debug("rooms", "filling a gap from the store", "room=%llu after=%llu",
               (unsigned long long)s->room, (unsigned long long)s->delivered);
-    store_since(app.store, s->room, s->delivered, ROOMS_HELD_MAX, deliver_from_store, s, &gap);
-    release_held(s);
+    catch_up_room(s);
     if (s->held_count > 0) {
         uv_timer_start(timer, fill_gap, ROOMS_GAP_WAIT_MS, 0);
     }
@@ -329,5 +332,32 @@ void rooms_deliver(uint64_t room, uint64_t seq, uint64_t after, struct proto_buf
     }
     if (ensure_timer(s)) {
         hold(s, seq, after, b);
+    }
+}
+
+/* Sends what the store has beyond what this room delivered. When that is
+ * more than can be sent live, its connections are closed with 1013 and
+ * resume by seq (their `join` then reports the gap). */
+static void catch_up_room(struct room_subs *s)
+{
+    bool gap = false;
+    store_since(app.store, s->room, s->delivered, ROOMS_HELD_MAX, deliver_from_store, s, &gap);
+    if (gap) {
+        log_warn("rooms", "too far behind to catch up live", "room=%llu",
+                 (unsigned long long)s->room);
+        for (uint32_t i = 0; i < s->count; i++) {
+            conn_close(s->conns[i], CONN_CLOSE_TRY_LATER, "too far behind", false);
+        }
+        return;
+    }
+    release_held(s);
+}
+
+void rooms_catch_up(void)
+{
+    uint64_t key = 0;
+    void *value = NULL;
+    for (size_t pos = 0; idmap_next(&subs_by_room, &pos, &key, &value);) {
+        catch_up_room(value);
     }
 }

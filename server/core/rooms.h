@@ -50,6 +50,10 @@ void rooms_publish(uint64_t room, struct proto_buf *b, uint64_t skip_user);
  * is out. With neither, it goes out at once. The caller keeps its reference.
  */
 #define ROOMS_GAP_WAIT_MS 100
+
+/* Reads from the store every message each joined room is missing and sends
+ * it in order: after the bus between processes was away. */
+void rooms_catch_up(void);
 void rooms_deliver(uint64_t room, uint64_t seq, uint64_t after, struct proto_buf *b);
 
 /* Connections joined to `room` on this process. */

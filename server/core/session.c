@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "cluster.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "encode.h"
@@ -47,9 +48,6 @@ static void announce_presence(uint64_t user, bool online)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        if (rooms_subscriber_count(room_ids[i]) == 0) {
-            continue;
-        }
         struct proto_writer w;
         event_begin(&w, "presence", 3);
         proto_kv_uint(&w, "room", room_ids[i]);
@@ -57,7 +55,7 @@ static void announce_presence(uint64_t user, bool online)
         proto_kv_bool(&w, "online", online);
         struct proto_buf *b = proto_writer_finish(&w);
         if (b != NULL) {
-            rooms_publish(room_ids[i], b, 0);
+            cluster_room_event(room_ids[i], 0, 0, 0, 0, b);
             proto_buf_unref(b);
         }
     }

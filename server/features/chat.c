@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cluster.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "encode.h"
@@ -87,30 +88,33 @@ static enum status read_body(struct req *r, const char **body, size_t *len)
     return STATUS_OK;
 }
 
-static void publish(uint64_t room, struct proto_writer *w, uint64_t skip_user)
+/* Finishes `w` and sends it as a room event (see cluster_room_event). */
+static void room_event(uint64_t room, uint64_t seq, uint64_t after, uint64_t skip_user,
+                       uint64_t removed_user, struct proto_writer *w)
 {
     struct proto_buf *b = proto_writer_finish(w);
     if (b != NULL) {
-        rooms_publish(room, b, skip_user);
+        cluster_room_event(room, seq, after, skip_user, removed_user, b);
         proto_buf_unref(b);
     }
+}
+
+static void publish(uint64_t room, struct proto_writer *w, uint64_t skip_user)
+{
+    room_event(room, 0, 0, skip_user, 0, w);
 }
 
 /* An event about message `seq`: it never overtakes that message. */
 static void deliver_after(uint64_t room, uint64_t seq, struct proto_writer *w)
 {
-    struct proto_buf *b = proto_writer_finish(w);
-    if (b != NULL) {
-        rooms_deliver(room, 0, seq, b);
-        proto_buf_unref(b);
-    }
+    room_event(room, 0, seq, 0, 0, w);
 }
 
 static void send_to_user(uint64_t user, struct proto_writer *w)
 {
     struct proto_buf *b = proto_writer_finish(w);
     if (b != NULL) {
-        presence_send_user(user, b);
+        cluster_user_event(user, b);
         proto_buf_unref(b);
     }
 }
@@ -417,7 +421,7 @@ static void send_stored(void *ud, enum status st, const struct store_message *m,
     if (!duplicate) {
         struct proto_buf *b = encode_message_event(m);
         if (b != NULL) {
-            rooms_deliver(m->room, m->seq, 0, b);
+            cluster_room_event(m->room, m->seq, 0, 0, 0, b);
             proto_buf_unref(b);
         }
     }
@@ -761,13 +765,12 @@ static enum status handle_member_remove(struct req *r)
         return st == STATUS_CONFLICT ? req_fail(r, st, "not a member") : st;
     }
 
-    /* Cut the removed user off before anything else is published. */
-    rooms_unsubscribe_user(room.id, user_id);
-    reply_empty(&r->ref);
-
+    /* The removed user's connections leave the room, on every process,
+     * before anything else is published to it. */
     struct proto_writer w;
     member_event(&w, room.id, user_id, "removed");
-    publish(room.id, &w, 0);
+    room_event(room.id, 0, 0, 0, user_id, &w);
+    reply_empty(&r->ref);
     member_event(&w, room.id, user_id, "removed");
     send_to_user(user_id, &w);
     return STATUS_OK;

@@ -7,6 +7,7 @@
 #include "accounts.h"
 #include "app.h"
 #include "auth.h"
+#include "cluster.h"
 #include "log.h"
 
 enum route {
@@ -314,7 +315,8 @@ static int start_request(struct lws *wsi, struct http_req *req)
 
     if (got && !post && strcmp(uri, "/healthz") == 0) {
         char json[96];
-        snprintf(json, sizeof(json), "{\"status\":\"ok\",\"version\":\"%s\"}", KOLAB_VERSION);
+        snprintf(json, sizeof(json), "{\"status\":\"%s\",\"version\":\"%s\"}",
+                 cluster_healthy() ? "ok" : "degraded", KOLAB_VERSION);
         respond(wsi, req, 200, json);
         return 0;
     }

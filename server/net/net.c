@@ -176,6 +176,10 @@ enum status net_start(void)
 
     memset(&info, 0, sizeof(info));
     info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (cfg->redis[0] != '\0') {
+        /* Several processes may listen on the same port (SO_REUSEPORT). */
+        info.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;
+    }
     info.foreign_loops = loops;
     info.port = (int)cfg->port;
     info.iface = cfg->host;

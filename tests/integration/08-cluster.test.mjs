@@ -1,0 +1,118 @@
+// Several kolabd processes on one data directory, sharing events over a real
+// Redis: every member on every node receives every message exactly once and
+// in seq order, whichever node stored it, also when Redis goes away and
+// comes back in the middle.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { closeAll, connectAs, newUser } from '../lib/client.mjs';
+import { startRedis } from '../lib/redis.mjs';
+import { makeTempDir, startServer } from '../lib/server.mjs';
+import { sleep, waitFor } from '../lib/util.mjs';
+
+function messageSeqs(client) {
+    return client.events.filter((e) => e.type === 'message').map((e) => e.seq);
+}
+
+function assertExactlyOnceInOrder(clients, total) {
+    for (const [i, c] of clients.entries()) {
+        const seqs = messageSeqs(c);
+        assert.deepEqual(seqs, Array.from({ length: total }, (_, k) => k + 1), `subscriber ${i}`);
+    }
+}
+
+describe('08 cluster over Redis', { timeout: 120000 }, () => {
+    let redis;
+    const nodes = [];
+    const clients = [];
+
+    before(async () => {
+        redis = await startRedis();
+        const dataDir = makeTempDir();
+        for (let i = 0; i < 3; i++) {
+            nodes.push(await startServer({ dataDir, args: ['--redis', redis.url] }));
+        }
+    });
+
+    after(async () => {
+        await closeAll(clients);
+        for (const n of nodes) {
+            await n.stop();
+        }
+        await redis?.stop();
+    });
+
+    // A room with one member per node, each joined on every node.
+    async function roomAcrossNodes(title) {
+        const users = [];
+        for (const n of nodes) {
+            const u = await newUser(n.url, { prefix: 'c' });
+            users.push(u);
+            clients.push(u.client);
+        }
+        const room = (await users[0].client.request('room_create',
+            { kind: 'group', title, members: users.slice(1).map((u) => u.user.id) })).room;
+        const subscribers = [];
+        for (const u of users) {
+            for (const n of nodes) {
+                const c = await connectAs(n.url, u.token);
+                clients.push(c);
+                await c.request('join', { room: room.id, since: 0 });
+                subscribers.push(c);
+            }
+        }
+        return { room, users, subscribers };
+    }
+
+    it('a new room reaches its members on other nodes', async () => {
+        const a = await newUser(nodes[0].url, { prefix: 'm' });
+        const b = await newUser(nodes[1].url, { prefix: 'm' });
+        clients.push(a.client, b.client);
+        const room = (await a.client.request('room_create', { kind: 'dm', members: [b.user.id] })).room;
+        const e = await b.client.nextEvent((m) => m.type === 'member' && m.room === room.id, 5000);
+        assert.equal(e.action, 'added');
+    });
+
+    it('concurrent senders on every node: each subscriber gets every message once, in order', async () => {
+        const { room, users, subscribers } = await roomAcrossNodes('Serentak');
+        const perSender = 60;
+        await Promise.all(users.map((u, k) => Promise.all(Array.from({ length: perSender }, (_, i) =>
+            u.client.request('send', { room: room.id, body: `n${k} ${i}`, client_id: `s${k}-${i}` })))));
+        const total = perSender * users.length;
+        await waitFor(() => subscribers.every((c) => messageSeqs(c).length >= total),
+            { timeoutMs: 15000, what: 'every subscriber has every message' });
+        await sleep(300);
+        assertExactlyOnceInOrder(subscribers, total);
+    });
+
+    it('Redis killed and restarted under load: nothing acknowledged is lost, all in order', async () => {
+        const { room, users, subscribers } = await roomAcrossNodes('Redis hilang');
+        let next = 0;
+        let acked = 0;
+        async function sendBurst(count) {
+            await Promise.all(users.map((u) => Promise.all(Array.from({ length: count }, () => {
+                const i = next++;
+                return u.client.request('send', { room: room.id, body: `b${i}`, client_id: `r${i}` })
+                    .then(() => acked++);
+            }))));
+        }
+        await sendBurst(20);
+        await redis.stop();
+        await waitFor(async () => {
+            const res = await fetch(`${nodes[0].url}/healthz`).then((r) => r.json());
+            return res.status === 'degraded';
+        }, { timeoutMs: 20000, what: '/healthz reports degraded' });
+        await sendBurst(20);
+        await redis.start();
+        await sendBurst(20);
+        assert.equal(acked, next, 'every send was acknowledged, with or without Redis');
+        await waitFor(() => subscribers.every((c) => messageSeqs(c).length >= acked),
+            { timeoutMs: 30000, what: 'every subscriber caught up' }).catch((err) => {
+            const counts = subscribers.map((c) => messageSeqs(c).length);
+            throw new Error(`${err.message}: ${acked} acknowledged, subscribers have ${counts.join(' ')}`);
+        });
+        await sleep(300);
+        assertExactlyOnceInOrder(subscribers, acked);
+    });
+});

@@ -1,0 +1,63 @@
+// A real redis-server for the tests: on a free loopback port, no
+// persistence, stopped by its pid. `stop()` kills it at once (SIGKILL), as a
+// crash would; `start()` brings it back on the same port.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+import { freePort } from './server.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function answers(port) {
+    return new Promise((resolve) => {
+        const sock = net.connect(port, '127.0.0.1');
+        sock.on('connect', () => sock.write('PING\r\n'));
+        sock.on('data', (d) => {
+            sock.destroy();
+            resolve(d.toString().startsWith('+PONG'));
+        });
+        sock.on('error', () => resolve(false));
+    });
+}
+
+const running = new Set();
+process.on('exit', () => {
+    for (const proc of running) {
+        try {
+            process.kill(proc.pid, 'SIGKILL');
+        } catch {
+            // Already gone.
+        }
+    }
+});
+
+export async function startRedis() {
+    const port = await freePort();
+    let proc = null;
+
+    async function start() {
+        proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+            '--appendonly', 'no'], { stdio: 'ignore' });
+        running.add(proc);
+        for (let i = 0; i < 100; i++) {
+            if (await answers(port)) {
+                return;
+            }
+            await sleep(50);
+        }
+        throw new Error(`redis-server on ${port} did not answer`);
+    }
+
+    async function stop() {
+        if (proc && proc.exitCode === null && proc.signalCode === null) {
+            const exited = new Promise((r) => proc.on('exit', r));
+            process.kill(proc.pid, 'SIGKILL');
+            await exited;
+        }
+        running.delete(proc);
+    }
+
+    await start();
+    return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}
