@@ -86,6 +86,53 @@ describe('08 cluster over Redis', { timeout: 120000 }, () => {
         assertExactlyOnceInOrder(subscribers, total);
     });
 
+    it('typing crosses nodes, and not to the typist\'s own connections', async () => {
+        const { room, users, subscribers } = await roomAcrossNodes('Mengetik');
+        await users[0].client.request('typing', { room: room.id });
+        // subscribers: user-major, node-minor; users[0]'s own are the first three.
+        for (const c of subscribers.slice(3)) {
+            const e = await c.nextEvent((m) => m.type === 'typing' && m.room === room.id, 5000);
+            assert.equal(e.user, users[0].user.id);
+        }
+        await sleep(300);
+        for (const c of subscribers.slice(0, 3)) {
+            assert.ok(!c.events.some((m) => m.type === 'typing'), 'not to the typist');
+        }
+    });
+
+    it('a node killed with -9 under load: its clients resume on another node without loss', async () => {
+        const extra = await startServer({ dataDir: nodes[0].dataDir, args: ['--redis', redis.url] });
+        const sender = await newUser(nodes[0].url, { prefix: 'k' });
+        const reader = await newUser(extra.url, { prefix: 'k' });
+        clients.push(sender.client);
+        const room = (await sender.client.request('room_create',
+            { kind: 'group', title: 'Node mati', members: [reader.user.id] })).room;
+        await reader.client.request('join', { room: room.id, since: 0 });
+
+        let sent = 0;
+        const sending = (async () => {
+            for (let i = 0; i < 150; i++) {
+                await sender.client.request('send', { room: room.id, body: `k${i}`, client_id: `k${i}` });
+                sent++;
+            }
+        })();
+        await waitFor(() => messageSeqs(reader.client).length >= 30, { what: 'the reader receives' });
+        await extra.kill9();
+        const seen = messageSeqs(reader.client);
+        const last = seen[seen.length - 1];
+
+        // The reader comes back on another node and resumes by seq.
+        const back = await connectAs(nodes[1].url, reader.token);
+        clients.push(back);
+        const joined = await back.request('join', { room: room.id, since: last });
+        assert.equal(joined.gap, false);
+        await sending;
+        const all = [...seen, ...joined.messages.map((m) => m.seq)];
+        await waitFor(() => all.length + messageSeqs(back).length >= sent, { what: 'the rest arrives live' });
+        const everything = [...all, ...messageSeqs(back)];
+        assert.deepEqual(everything, Array.from({ length: sent }, (_, k) => k + 1));
+    });
+
     it('Redis killed and restarted under load: nothing acknowledged is lost, all in order', async () => {
         const { room, users, subscribers } = await roomAcrossNodes('Redis hilang');
         let next = 0;
