@@ -36,7 +36,7 @@ static uv_signal_t sigterm_handle;
 
 static void shutdown_finished(void)
 {
-    session_stop_expiry();
+    session_stop();
     cluster_stop();
     store_close(app.store);
     app.store = NULL;
@@ -91,7 +91,7 @@ static int run_server(void)
         return 1;
     }
 
-    session_start_expiry();
+    session_start();
     uv_signal_init(app.loop, &sigint_handle);
     uv_signal_start(&sigint_handle, on_signal, SIGINT);
     uv_signal_init(app.loop, &sigterm_handle);

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "bus.h"
+#include "conn.h"
 #include "log.h"
 #include "presence.h"
 #include "rooms.h"
@@ -31,7 +32,15 @@ enum cluster_kind {
     CLUSTER_USER = 3,
     /* "I was cut off and may have stored what you never heard of." */
     CLUSTER_SYNC = 4,
+    /* A user's connections here came (seq 1) or went (seq 0). */
+    CLUSTER_PRESENCE = 5,
+    /* The users with connections here, as u64 ids after the header. */
+    CLUSTER_HEARTBEAT = 6,
 };
+
+#define CLUSTER_PRESENCE_CHANNEL "kolab.presence"
+/* Users per heartbeat message. */
+#define CLUSTER_HEARTBEAT_USERS 4096
 
 #define CLUSTER_SYNC_CHANNEL "kolab.sync"
 /* Pub/sub is at most once: every so often each room is compared with the
@@ -41,6 +50,7 @@ enum cluster_kind {
 static struct bus *bus;
 static uint64_t self_id;
 static uv_timer_t sweep_timer;
+static uv_timer_t heartbeat_timer;
 
 static void put_u64(uint8_t *p, uint64_t v)
 {
@@ -90,6 +100,8 @@ static void publish(enum cluster_kind kind, uint64_t target, uint64_t seq, uint6
     char channel[64];
     if (kind == CLUSTER_SYNC) {
         snprintf(channel, sizeof(channel), "%s", CLUSTER_SYNC_CHANNEL);
+    } else if (kind == CLUSTER_PRESENCE || kind == CLUSTER_HEARTBEAT) {
+        snprintf(channel, sizeof(channel), "%s", CLUSTER_PRESENCE_CHANNEL);
     } else {
         channel_name(channel, sizeof(channel), kind == CLUSTER_USER ? "user" : "room", target);
     }
@@ -142,8 +154,15 @@ static void on_message(void *ud, const char *channel, size_t channel_len, const 
 
     enum cluster_kind kind = payload[1];
     uint64_t target = get_u64(payload + 16);
+    uint64_t origin = get_u64(payload + 8);
     if (kind == CLUSTER_SYNC) {
         rooms_catch_up();
+    } else if (kind == CLUSTER_PRESENCE) {
+        presence_remote(origin, target, get_u64(payload + 24) != 0, conn_now_ms());
+    } else if (kind == CLUSTER_HEARTBEAT) {
+        for (size_t at = CLUSTER_HEADER; at + 8 <= len; at += 8) {
+            presence_remote(origin, get_u64(payload + at), true, conn_now_ms());
+        }
     } else if (kind == CLUSTER_USER) {
         presence_send_user(target, b);
     } else if (kind == CLUSTER_ROOM || kind == CLUSTER_ROOM_REMOVAL) {
@@ -152,6 +171,8 @@ static void on_message(void *ud, const char *channel, size_t channel_len, const 
     }
     proto_buf_unref(b);
 }
+
+static void heartbeat(uv_timer_t *timer);
 
 static void on_state(void *ud, bool up)
 {
@@ -162,12 +183,54 @@ static void on_state(void *ud, bool up)
          * of: ask them to look too. */
         rooms_catch_up();
         publish(CLUSTER_SYNC, 0, 0, 0, 0, NULL);
+        heartbeat(&heartbeat_timer);
     }
 }
 
 static void sweep(uv_timer_t *timer)
 {
     rooms_catch_up();
+}
+
+void cluster_presence(uint64_t user, bool online)
+{
+    publish(CLUSTER_PRESENCE, user, online ? 1 : 0, 0, 0, NULL);
+}
+
+struct heartbeat {
+    struct proto_buf *buf;
+    uint32_t count;
+};
+
+static void heartbeat_flush(struct heartbeat *h)
+{
+    if (h->count > 0) {
+        h->buf->len = (size_t)h->count * 8;
+        publish(CLUSTER_HEARTBEAT, 0, 0, 0, 0, h->buf);
+        h->count = 0;
+    }
+}
+
+static void heartbeat_add(uint64_t user, void *ud)
+{
+    struct heartbeat *h = ud;
+    put_u64(proto_buf_payload(h->buf) + (size_t)h->count * 8, user);
+    if (++h->count == CLUSTER_HEARTBEAT_USERS) {
+        heartbeat_flush(h);
+    }
+}
+
+/* Repeats this process's users, so others forget none of them and drop
+ * those of a process that died without saying so. */
+static void heartbeat(uv_timer_t *timer)
+{
+    struct heartbeat h = {proto_buf_new(CLUSTER_HEARTBEAT_USERS * 8), 0};
+    if (h.buf != NULL) {
+        presence_each_local(heartbeat_add, &h);
+        heartbeat_flush(&h);
+        proto_buf_unref(h.buf);
+    }
+    presence_expire(conn_now_ms());
 }
 
 static void watch(const char *what, uint64_t id, bool on)
@@ -217,8 +280,13 @@ enum status cluster_start(const char *url)
         st = bus_subscribe(bus, CLUSTER_SYNC_CHANNEL);
     }
     if (st == STATUS_OK) {
+        st = bus_subscribe(bus, CLUSTER_PRESENCE_CHANNEL);
+    }
+    if (st == STATUS_OK) {
         uv_timer_init(app.loop, &sweep_timer);
         uv_timer_start(&sweep_timer, sweep, CLUSTER_SWEEP_MS, CLUSTER_SWEEP_MS);
+        uv_timer_init(app.loop, &heartbeat_timer);
+        uv_timer_start(&heartbeat_timer, heartbeat, CLUSTER_HEARTBEAT_MS, CLUSTER_HEARTBEAT_MS);
     }
     return st;
 }
@@ -228,6 +296,8 @@ void cluster_stop(void)
     if (bus != NULL) {
         uv_timer_stop(&sweep_timer);
         uv_close((uv_handle_t *)&sweep_timer, NULL);
+        uv_timer_stop(&heartbeat_timer);
+        uv_close((uv_handle_t *)&heartbeat_timer, NULL);
     }
     bus_close(bus);
     bus = NULL;

@@ -40,6 +40,12 @@ void cluster_room_event(uint64_t room, uint64_t seq, uint64_t after, uint64_t sk
 /* An event for every connection of `user`, on every process. */
 void cluster_user_event(uint64_t user, struct proto_buf *b);
 
+/* Tells the other processes that `user` now has connections here, or none
+ * (presence.c). Every CLUSTER_HEARTBEAT_MS each process also repeats the
+ * list of its users. */
+#define CLUSTER_HEARTBEAT_MS 10000
+void cluster_presence(uint64_t user, bool online);
+
 /* Called by rooms.c and presence.c as the first connection of a room or a
  * user appears on this process, and as the last one goes. */
 void cluster_watch_room(uint64_t room, bool watch);

@@ -39,7 +39,9 @@ bool session_is_staff(const struct session *s)
     return (session_role_bit(s->role) & (ROLE_MODERATOR | ROLE_ADMIN)) != 0;
 }
 
-/* Tells every room the user belongs to that they came or went. */
+/* Tells this process's connections in every room of `user` that they came
+ * or went. Each process does so for its own connections, from its own view
+ * of who is online anywhere (presence.c), so nothing crosses the bus here. */
 static void announce_presence(uint64_t user, bool online)
 {
     static uint64_t room_ids[SESSION_PRESENCE_ROOMS];
@@ -55,7 +57,7 @@ static void announce_presence(uint64_t user, bool online)
         proto_kv_bool(&w, "online", online);
         struct proto_buf *b = proto_writer_finish(&w);
         if (b != NULL) {
-            cluster_room_event(room_ids[i], 0, 0, 0, 0, b);
+            rooms_publish(room_ids[i], b, 0);
             proto_buf_unref(b);
         }
     }
@@ -186,13 +188,14 @@ static void close_expired(uv_timer_t *timer)
     }
 }
 
-void session_start_expiry(void)
+void session_start(void)
 {
+    presence_set_listener(announce_presence);
     uv_timer_init(app.loop, &expiry_timer);
     uv_timer_start(&expiry_timer, close_expired, SESSION_EXPIRY_CHECK_MS, SESSION_EXPIRY_CHECK_MS);
 }
 
-void session_stop_expiry(void)
+void session_stop(void)
 {
     uv_timer_stop(&expiry_timer);
     uv_close((uv_handle_t *)&expiry_timer, NULL);

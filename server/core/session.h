@@ -61,12 +61,13 @@ void session_open(struct conn *c, const char *token_hex);
 void session_close(struct conn *c);
 
 /* Starts the timer that closes connections whose token has expired (4001),
- * checked every SESSION_EXPIRY_CHECK_MS. */
+ * checked every SESSION_EXPIRY_CHECK_MS, and the presence announcements of
+ * changes elsewhere. */
 #define SESSION_EXPIRY_CHECK_MS 5000
-void session_start_expiry(void);
+void session_start(void);
 
 /* Stops that timer (at shutdown). */
-void session_stop_expiry(void);
+void session_stop(void);
 
 /* Closes every connection holding `token_hash` with `code` (4001 after
  * logout), except `except` (may be NULL). */

@@ -100,6 +100,27 @@ describe('08 cluster over Redis', { timeout: 120000 }, () => {
         }
     });
 
+    it('presence counts a user online while any connection on any node is', async () => {
+        const x = await newUser(nodes[0].url, { prefix: 'px' });
+        const y = await newUser(nodes[2].url, { prefix: 'py' });
+        clients.push(y.client);
+        const room = (await y.client.request('room_create', { kind: 'dm', members: [x.user.id] })).room;
+        await y.client.request('join', { room: room.id });
+        const isPresence = (online) => (m) => m.type === 'presence' && m.user === x.user.id && m.online === online;
+
+        const x1 = await connectAs(nodes[1].url, x.token);
+        clients.push(x1);
+        await sleep(300);
+        const joined = await y.client.request('join', { room: room.id });
+        assert.equal(joined.members.find((m) => m.id === x.user.id).online, true, 'online as seen from node 2');
+
+        await x.client.close();
+        await sleep(800);
+        assert.ok(!y.client.events.some(isPresence(false)), 'still online on node 1: no offline event');
+        await x1.close();
+        await y.client.nextEvent(isPresence(false), 5000);
+    });
+
     it('a node killed with -9 under load: its clients resume on another node without loss', async () => {
         const extra = await startServer({ dataDir: nodes[0].dataDir, args: ['--redis', redis.url] });
         const sender = await newUser(nodes[0].url, { prefix: 'k' });
