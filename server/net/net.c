@@ -1,8 +1,13 @@
 #include "net.h"
 
 #include <libwebsockets.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "conn.h"
@@ -164,6 +169,65 @@ static void set_mounts(void)
     mount_api.origin_protocol = LWSMPRO_CALLBACK;
 }
 
+/*
+ * The listener shared between processes. libwebsockets 4.1 sets
+ * SO_REUSEPORT only for its own service threads, so with several processes
+ * each opens this socket itself, accepts on the loop, and lets lws adopt
+ * every accepted connection as if its own listener had taken it.
+ */
+static int listen_fd = -1;
+static uv_poll_t listen_poll;
+
+static void accept_ready(uv_poll_t *handle, int status, int events)
+{
+    for (int i = 0; i < 64; i++) {
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            return;
+        }
+        if (app.shutting_down) {
+            close(fd);
+            continue;
+        }
+        /* lws closes the socket itself when it cannot take it. */
+        lws_adopt_descriptor_vhost(lws_get_vhost_by_name(context, "kolab"),
+                                   LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP |
+                                       (app.tls ? LWS_ADOPT_ALLOW_SSL : 0),
+                                   (lws_sock_file_fd_type){.sockfd = fd}, NULL, NULL);
+    }
+}
+
+static enum status listen_shared(const struct config *cfg)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+    int one = 1;
+
+    if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1) {
+        log_error("net", "--listen needs an IPv4 address with --redis", "host=%s", cfg->host);
+        return STATUS_BAD_REQUEST;
+    }
+    listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+        setsockopt(listen_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+        bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(listen_fd, 511) ||
+        uv_poll_init(app.loop, &listen_poll, listen_fd) != 0) {
+        log_error("net", "could not open the shared listener", "error=%d", errno);
+        return STATUS_INTERNAL;
+    }
+    uv_poll_start(&listen_poll, UV_READABLE, accept_ready);
+    return STATUS_OK;
+}
+
+static void stop_listening(void)
+{
+    if (listen_fd >= 0) {
+        uv_poll_stop(&listen_poll);
+        uv_close((uv_handle_t *)&listen_poll, NULL);
+        close(listen_fd);
+        listen_fd = -1;
+    }
+}
+
 enum status net_start(void)
 {
     const struct config *cfg = app.cfg;
@@ -176,12 +240,11 @@ enum status net_start(void)
 
     memset(&info, 0, sizeof(info));
     info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
-    if (cfg->redis[0] != '\0') {
-        /* Several processes may listen on the same port (SO_REUSEPORT). */
-        info.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;
-    }
+    /* With a bus, several processes share the port: each listens on a
+     * socket of its own (below) and hands what it accepts to lws. */
+    bool shared = cfg->redis[0] != '\0';
     info.foreign_loops = loops;
-    info.port = (int)cfg->port;
+    info.port = shared ? CONTEXT_PORT_NO_LISTEN_SERVER : (int)cfg->port;
     info.iface = cfg->host;
     info.protocols = protocols;
     info.mounts = &mount_api;
@@ -198,7 +261,8 @@ enum status net_start(void)
     }
 
     context = lws_create_context(&info);
-    if (context == NULL) {
+    if (context == NULL || lws_get_vhost_by_name(context, "kolab") == NULL ||
+        (shared && listen_shared(cfg) != STATUS_OK)) {
         log_error("net", "could not listen", "host=%s port=%u", cfg->host, cfg->port);
         return STATUS_INTERNAL;
     }
@@ -220,6 +284,7 @@ static void shutdown_tick(uv_timer_t *t)
 
 void net_shutdown(unsigned grace_ms, void (*done)(void))
 {
+    stop_listening();
     struct conn *c = NULL;
     for (size_t pos = 0; (c = conn_next(&pos)) != NULL;) {
         conn_close(c, CONN_CLOSE_GOING_AWAY, "server shutting down", true);
