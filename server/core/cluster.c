@@ -11,6 +11,7 @@
 #include "log.h"
 #include "presence.h"
 #include "rooms.h"
+#include "session.h"
 
 /*
  * A bus message is a 48-byte header, all integers little-endian, then the
@@ -36,6 +37,8 @@ enum cluster_kind {
     CLUSTER_PRESENCE = 5,
     /* The users with connections here, as u64 ids after the header. */
     CLUSTER_HEARTBEAT = 6,
+    /* A session ended: the token's hash (32 bytes) after the header. */
+    CLUSTER_END_SESSION = 7,
 };
 
 #define CLUSTER_PRESENCE_CHANNEL "kolab.presence"
@@ -103,7 +106,8 @@ static void publish(enum cluster_kind kind, uint64_t target, uint64_t seq, uint6
     } else if (kind == CLUSTER_PRESENCE || kind == CLUSTER_HEARTBEAT) {
         snprintf(channel, sizeof(channel), "%s", CLUSTER_PRESENCE_CHANNEL);
     } else {
-        channel_name(channel, sizeof(channel), kind == CLUSTER_USER ? "user" : "room", target);
+        bool per_user = kind == CLUSTER_USER || kind == CLUSTER_END_SESSION;
+        channel_name(channel, sizeof(channel), per_user ? "user" : "room", target);
     }
     /* Without the bus the store still has every message: the other
      * processes catch up from it when the bus returns. */
@@ -131,6 +135,17 @@ void cluster_room_event(uint64_t room, uint64_t seq, uint64_t after, uint64_t sk
     uint64_t user = removed_user != 0 ? removed_user : skip_user;
     deliver_room(kind, room, seq, after, user, b);
     publish(kind, room, seq, after, user, b);
+}
+
+void cluster_end_session(uint64_t user, const uint8_t token_hash[32])
+{
+    struct proto_buf *b = proto_buf_new(32);
+    if (b != NULL) {
+        memcpy(proto_buf_payload(b), token_hash, 32);
+        b->len = 32;
+        publish(CLUSTER_END_SESSION, user, 0, 0, 0, b);
+        proto_buf_unref(b);
+    }
 }
 
 void cluster_user_event(uint64_t user, struct proto_buf *b)
@@ -163,6 +178,8 @@ static void on_message(void *ud, const char *channel, size_t channel_len, const 
         for (size_t at = CLUSTER_HEADER; at + 8 <= len; at += 8) {
             presence_remote(origin, get_u64(payload + at), true, conn_now_ms());
         }
+    } else if (kind == CLUSTER_END_SESSION && len == CLUSTER_HEADER + 32) {
+        session_end_token(payload + CLUSTER_HEADER, NULL, CONN_CLOSE_SESSION_ENDED);
     } else if (kind == CLUSTER_USER) {
         presence_send_user(target, b);
     } else if (kind == CLUSTER_ROOM || kind == CLUSTER_ROOM_REMOVAL) {

@@ -37,6 +37,10 @@ bool cluster_healthy(void);
 void cluster_room_event(uint64_t room, uint64_t seq, uint64_t after, uint64_t skip_user,
                         uint64_t removed_user, struct proto_buf *b);
 
+/* Closes the other processes' connections of `user` that hold the token
+ * with this hash (4001), after a logout here. */
+void cluster_end_session(uint64_t user, const uint8_t token_hash[32]);
+
 /* An event for every connection of `user`, on every process. */
 void cluster_user_event(uint64_t user, struct proto_buf *b);
 

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "cluster.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "encode.h"
@@ -293,8 +294,15 @@ static enum status handle_auth(struct req *r)
     return STATUS_OK;
 }
 
+/* Ends a session everywhere: the token, and its connections on every
+ * process (the others hear of it through the user's channel). */
 static void revoke_token(const uint8_t hash[32], struct conn *except)
 {
+    uint64_t user = 0;
+    uint64_t expires = 0;
+    if (store_token_lookup(app.store, hash, 0, &user, &expires) == STATUS_OK) {
+        cluster_end_session(user, hash);
+    }
     store_token_delete(app.store, hash);
     session_end_token(hash, except, CONN_CLOSE_SESSION_ENDED);
 }

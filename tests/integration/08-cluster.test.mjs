@@ -121,6 +121,14 @@ describe('08 cluster over Redis', { timeout: 120000 }, () => {
         await y.client.nextEvent(isPresence(false), 5000);
     });
 
+    it('logout on one node closes the session\'s connections on the others with 4001', async () => {
+        const u = await newUser(nodes[0].url, { prefix: 'lo' });
+        const elsewhere = await connectAs(nodes[2].url, u.token);
+        const closed = elsewhere.waitClosed(5000);
+        await u.client.request('logout');
+        assert.equal((await closed).code, 4001);
+    });
+
     it('a node killed with -9 under load: its clients resume on another node without loss', async () => {
         const extra = await startServer({ dataDir: nodes[0].dataDir, args: ['--redis', redis.url] });
         const sender = await newUser(nodes[0].url, { prefix: 'k' });
