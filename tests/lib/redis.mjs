@@ -58,6 +58,19 @@ export async function startRedis() {
         running.delete(proc);
     }
 
+    // Sends one command and resolves the first line of the reply.
+    function command(...args) {
+        const resp = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+        return new Promise((resolve, reject) => {
+            const sock = net.connect(port, '127.0.0.1', () => sock.write(resp));
+            sock.on('data', (d) => {
+                sock.destroy();
+                resolve(d.toString().split('\r\n')[0]);
+            });
+            sock.on('error', reject);
+        });
+    }
+
     await start();
-    return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+    return { port, url: `redis://127.0.0.1:${port}`, start, stop, command };
 }
