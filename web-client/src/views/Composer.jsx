@@ -9,8 +9,13 @@ import { userName } from './names.js';
 
 const MAX_HEIGHT_PX = 160;
 
-// Unsent drafts per room, so switching rooms does not lose what was typed.
+// Unsent drafts per user and room, so switching rooms does not lose what
+// was typed, and whoever signs in next on this tab never sees them.
 const drafts = new Map();
+
+function draftKey(store, roomId) {
+    return `${store.me ? store.me.id : 0}:${roomId}`;
+}
 
 function grow(el) {
     // Setting the height from script is allowed by the CSP; only style
@@ -41,7 +46,7 @@ function Context({ store, replyTo, editing, onCancel }) {
 }
 
 export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
-    const [text, setText] = useState(() => drafts.get(roomId) || '');
+    const [text, setText] = useState(() => drafts.get(draftKey(store, roomId)) || '');
     const [error, setError] = useState(null);
     const ref = useRef(null);
 
@@ -49,7 +54,7 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
     // brings the draft back. A layout effect does it in the same turn as the
     // render, before the user (or a fast test) can type over it.
     useLayoutEffect(() => {
-        setText(editing ? editing.body : drafts.get(roomId) || '');
+        setText(editing ? editing.body : drafts.get(draftKey(store, roomId)) || '');
         setError(null);
         if (ref.current && (editing || replyTo)) {
             ref.current.focus();
@@ -67,7 +72,7 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
         setText(value);
         setError(null);
         if (!editing) {
-            drafts.set(roomId, value);
+            drafts.set(draftKey(store, roomId), value);
             if (!isBlank(value)) {
                 session.writer.typing(roomId);
             }
@@ -98,7 +103,7 @@ export function Composer({ store, session, roomId, replyTo, editing, onDone }) {
             return;
         }
         session.writer.send(roomId, body, replyTo ? replyTo.seq : undefined);
-        drafts.delete(roomId);
+        drafts.delete(draftKey(store, roomId));
         setText('');
         onDone();
     }
