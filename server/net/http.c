@@ -309,6 +309,7 @@ static int start_request(struct lws *wsi, struct http_req *req)
     bool got = header(wsi, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI, uri, sizeof(uri));
 
     req->route = ROUTE_NONE;
+    req->body_done = false;
     req->body_len = 0;
     req->body_too_large = false;
     req->cookie[0] = '\0';
@@ -360,6 +361,13 @@ static void finish_body(struct lws *wsi, struct http_req *req)
     }
 }
 
+/* A request is being answered: its login check runs or its answer waits
+ * to be written. */
+static bool answering(const struct http_req *req)
+{
+    return req->wait != NULL || req->status != 0;
+}
+
 static void release(struct http_req *req)
 {
     if (req->wait != NULL) {
@@ -388,11 +396,19 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         /* A WebSocket without the kolab.v1 subprotocol lands here. */
         return 1;
     case LWS_CALLBACK_HTTP:
-        return start_request(wsi, req);
+        return answering(req) ? -1 : start_request(wsi, req);
     case LWS_CALLBACK_HTTP_BODY:
         take_body(req, in, len);
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        /* libwebsockets 4.1 offers a completed body again, without end,
+         * while a request pipelined behind it waits in its buffer and the
+         * answer to this one is still being worked out. Kolab does not
+         * pipeline: such a connection is closed. */
+        if (req->body_done && answering(req)) {
+            return -1;
+        }
+        req->body_done = true;
         finish_body(wsi, req);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:

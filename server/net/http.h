@@ -21,6 +21,8 @@ struct http_req {
     char body[HTTP_BODY_MAX];
     size_t body_len;
     bool body_too_large;
+    /* The body's end was seen (see the BODY_COMPLETION case in http.c). */
+    bool body_done;
     /* The response, once known. */
     unsigned status;
     char *response;

@@ -90,6 +90,17 @@ describe('07 robustness', { timeout: 90000 }, () => {
         assert.equal((await c.requestError('auth', { token })).code, 'unauthenticated');
     });
 
+    it('requests pipelined behind a login do not hang the server', async () => {
+        const login = 'POST /api/login HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\nusername=x&password=';
+        const logout = 'POST /api/logout HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n';
+        for (const text of [login + login, logout + logout, `${login}GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n`]) {
+            await rawHttp(server.port, text, 1000);
+            const res = await httpRequest(`${server.url}/healthz`, { timeoutMs: 2000 });
+            assert.equal(res.status, 200, 'the server still answers');
+            await alice.client.request('ping', {}, { timeoutMs: 2000 });
+        }
+    });
+
     it('POST /api/login without a body is a prompt 400', async () => {
         const reply = await rawHttp(server.port,
             `POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
