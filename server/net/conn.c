@@ -266,6 +266,7 @@ int conn_writeable(struct conn *c)
 static int refuse(struct conn *c, int code, const char *reason)
 {
     c->close_code = code;
+    c->close_sent = true;
     lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
     return -1;
 }

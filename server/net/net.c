@@ -82,6 +82,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         return *slot == NULL ? -1 : conn_receive(*slot, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return *slot == NULL ? -1 : conn_writeable(*slot);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* The peer answers a close frame of ours: the handshake is done.
+         * Letting lws echo it would send a second close frame, which
+         * browsers report as an abnormal closure (1006). */
+        return *slot != NULL && (*slot)->close_sent ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (*slot != NULL) {
             session_close(*slot);
