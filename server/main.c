@@ -85,6 +85,7 @@ static int run_server(void)
         uv_run(app.loop, UV_RUN_DEFAULT);
         return 1;
     }
+    net_raise_fd_limit();
     if (net_start() != STATUS_OK) {
         store_close(app.store);
         uv_run(app.loop, UV_RUN_DEFAULT);

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "cluster.h"
 #include "log.h"
+#include "net.h"
 
 enum route {
     ROUTE_NONE,
@@ -85,13 +86,14 @@ const char *http_cookie(struct lws *wsi, const char *name, char *out, size_t cap
 static void respond(struct lws *wsi, struct http_req *req, unsigned status, const char *json)
 {
     size_t len = strlen(json);
-    free(req->response);
-    req->response = malloc(LWS_PRE + len);
-    req->status = req->response != NULL ? status : 500;
-    req->response_len = req->response != NULL ? len : 0;
-    if (req->response != NULL) {
-        memcpy(req->response + LWS_PRE, json, len);
+    if (LWS_PRE + len > sizeof(req->response)) {
+        json = "{\"error\":\"internal\"}";
+        len = strlen(json);
+        status = 500;
     }
+    memcpy(req->response + LWS_PRE, json, len);
+    req->response_len = len;
+    req->status = status;
     lws_callback_on_writable(wsi);
 }
 
@@ -129,8 +131,6 @@ static int write_response(struct lws *wsi, struct http_req *req)
                   LWS_WRITE_HTTP_FINAL) < (int)req->response_len) {
         return -1;
     }
-    free(req->response);
-    req->response = NULL;
     req->status = 0;
     req->cookie[0] = '\0';
     return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -374,14 +374,24 @@ static void release(struct http_req *req)
         req->wait->req = NULL;
         req->wait = NULL;
     }
-    free(req->response);
-    req->response = NULL;
+    req->status = 0;
 }
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len)
 {
     struct http_req *req = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_WSI_CREATE:
+        net_sockets++;
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        net_sockets--;
+        return 0;
+    default:
+        break;
+    }
 
     /* A connection that fails early (headers too large, say) closes before
      * its per-request state exists. */
@@ -391,12 +401,16 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return app.shutting_down ? 1 : 0;
+        return app.shutting_down || !net_room_for_one_more() ? 1 : 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket without the kolab.v1 subprotocol lands here. */
         return 1;
     case LWS_CALLBACK_HTTP:
-        return answering(req) ? -1 : start_request(wsi, req);
+        if (answering(req)) {
+            release(req);
+            return -1;
+        }
+        return start_request(wsi, req);
     case LWS_CALLBACK_HTTP_BODY:
         take_body(req, in, len);
         return 0;
@@ -406,6 +420,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
          * answer to this one is still being worked out. Kolab does not
          * pipeline: such a connection is closed. */
         if (req->body_done && answering(req)) {
+            release(req);
             return -1;
         }
         req->body_done = true;

@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_BODY_MAX 2048
+#define HTTP_BODY_MAX     2048
+#define HTTP_RESPONSE_MAX 640
 
 struct login_wait;
 
@@ -25,7 +26,8 @@ struct http_req {
     bool body_done;
     /* The response, once known. */
     unsigned status;
-    char *response;
+    /* LWS_PRE bytes of room for the transport, then the JSON answer. */
+    char response[HTTP_RESPONSE_MAX];
     size_t response_len;
     char cookie[160];
     struct login_wait *wait;

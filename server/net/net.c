@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,9 @@
 
 #define NET_SUBPROTOCOL "kolab.v1"
 #define NET_COOKIE      "kolab_session"
+
+long net_sockets;
+static long fd_limit = 1024;
 
 static struct lws_context *context;
 static uv_timer_t shutdown_timer;
@@ -174,6 +178,26 @@ static void set_mounts(void)
     mount_api.origin_protocol = LWSMPRO_CALLBACK;
 }
 
+void net_raise_fd_limit(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        return;
+    }
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+        getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    fd_limit = lim.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)lim.rlim_cur;
+    log_info("net", "open file limit", "limit=%ld", fd_limit);
+}
+
+bool net_room_for_one_more(void)
+{
+    return net_sockets + NET_FD_RESERVE < fd_limit;
+}
+
 /*
  * The listener shared between processes. libwebsockets 4.1 sets
  * SO_REUSEPORT only for its own service threads, so with several processes
@@ -190,7 +214,7 @@ static void accept_ready(uv_poll_t *handle, int status, int events)
         if (fd < 0) {
             return;
         }
-        if (app.shutting_down) {
+        if (app.shutting_down || !net_room_for_one_more()) {
             close(fd);
             continue;
         }

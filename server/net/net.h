@@ -8,7 +8,25 @@
 #ifndef KOLAB_NET_H
 #define KOLAB_NET_H
 
+#include <stdbool.h>
+
 #include "status.h"
+
+/* Sockets libwebsockets holds now (listeners and connections). */
+extern long net_sockets;
+
+/*
+ * True while one more connection leaves NET_FD_RESERVE descriptors of the
+ * process's limit free for the database, Redis and the loop. Past that, new
+ * connections are closed as soon as they are accepted: a process that runs
+ * out of descriptors cannot accept at all, and its listener then keeps the
+ * loop busy for nothing.
+ */
+#define NET_FD_RESERVE 64
+bool net_room_for_one_more(void);
+
+/* Raises the soft limit on open files to the hard limit. */
+void net_raise_fd_limit(void);
 
 /* Creates the context and starts listening, per app.cfg. */
 enum status net_start(void);

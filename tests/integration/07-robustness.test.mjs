@@ -101,6 +101,20 @@ describe('07 robustness', { timeout: 90000 }, () => {
         }
     });
 
+    it('a login whose connection closes while its password is checked is harmless', async () => {
+        const body = `username=${alice.username}&password=${alice.password}`;
+        for (let i = 0; i < 20; i++) {
+            const sock = net.connect(server.port, '127.0.0.1', () => {
+                sock.write(`POST /api/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+                    `Content-Length: ${body.length}\r\n\r\n${body}`);
+                setTimeout(() => sock.destroy(), i % 4 === 0 ? 0 : 5 * i);
+            });
+            sock.on('error', () => {});
+        }
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal((await httpRequest(`${server.url}/healthz`)).status, 200);
+    });
+
     it('POST /api/login without a body is a prompt 400', async () => {
         const reply = await rawHttp(server.port,
             `POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
@@ -237,6 +251,62 @@ describe('07 robustness: bounded queues and expiring sessions', { timeout: 60000
             assert.equal((await c.requestError('auth', { token: u.token })).code, 'unauthenticated');
             await c.close();
         } finally {
+            await srv.stop();
+        }
+    });
+});
+
+describe('07 robustness: running out of file descriptors', { timeout: 60000 }, () => {
+    it('connections past the descriptor limit are refused and the server stays responsive', async () => {
+        // A kolabd limited to 200 open files, through a small wrapper.
+        const dir = fs.mkdtempSync('/tmp/kolab-fd-');
+        const wrapper = path.join(dir, 'kolabd');
+        const real = process.env.KOLABD || path.join(repoRoot, 'build', 'kolabd');
+        fs.writeFileSync(wrapper, `#!/bin/sh\nulimit -n 200\nexec ${real} "$@"\n`, { mode: 0o755 });
+        const saved = process.env.KOLABD;
+        process.env.KOLABD = wrapper;
+        let srv;
+        try {
+            srv = await startServer();
+        } finally {
+            if (saved === undefined) {
+                delete process.env.KOLABD;
+            } else {
+                process.env.KOLABD = saved;
+            }
+        }
+        const sockets = [];
+        try {
+            const u = await newUser(srv.url, { prefix: 'fd' });
+            const { default: WebSocket } = await import('ws');
+            for (let i = 0; i < 300; i++) {
+                const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/ws`, 'kolab.v1');
+                ws.on('error', () => {});
+                sockets.push(ws);
+            }
+            await new Promise((r) => setTimeout(r, 1500));
+
+            const cpu = () => {
+                const f = fs.readFileSync(`/proc/${srv.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+                return Number(f[11]) + Number(f[12]);
+            };
+            const before = cpu();
+            await new Promise((r) => setTimeout(r, 1000));
+            assert.ok(cpu() - before < 50, 'the loop is not spinning');
+
+            const res = await httpRequest(`${srv.url}/healthz`, { timeoutMs: 2000 }).catch(() => null);
+            for (const ws of sockets) {
+                ws.terminate();
+            }
+            await new Promise((r) => setTimeout(r, 300));
+            assert.equal((await httpRequest(`${srv.url}/healthz`, { timeoutMs: 2000 })).status, 200);
+            assert.equal((await u.client.call('ping')).type, 'ok', 'a connection made before still works');
+            assert.ok(res === null || res.status === 200);
+            await u.client.close();
+        } finally {
+            for (const ws of sockets) {
+                ws.terminate();
+            }
             await srv.stop();
         }
     });
