@@ -160,6 +160,11 @@ enum status req_str(struct req *r, const char *key, const char **s, size_t *len)
     if (st != STATUS_OK) {
         return req_fail(r, STATUS_BAD_REQUEST, "`%s` must be a string", key);
     }
+    /* No field of the protocol holds a NUL byte; refusing it here keeps C
+     * string handling from reading "umkm\0admin" as "umkm". */
+    if (strlen(*s) != *len) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`%s` must not contain NUL bytes", key);
+    }
     return STATUS_OK;
 }
 
@@ -207,8 +212,10 @@ static enum status check_access(const struct request_def *def, const struct conn
 
 static void handle(struct req *r)
 {
-    const char *type = proto_msg_type(r->msg);
-    const struct request_def *def = find_request(type);
+    const char *type = NULL;
+    size_t type_len = 0;
+    proto_get_str(r->msg, "type", &type, &type_len);
+    const struct request_def *def = strlen(type) == type_len ? find_request(type) : NULL;
     if (def == NULL) {
         req_fail(r, STATUS_BAD_REQUEST, "unknown request type");
         reply_fail(&r->ref, STATUS_BAD_REQUEST, r->why);

@@ -355,7 +355,8 @@ static enum status handle_users(struct req *r)
     uint64_t limit = 0;
 
     enum status st = proto_get_str(r->msg, "query", &query, &qlen);
-    if (st == STATUS_BAD_REQUEST || qlen > STORE_NAME_MAX) {
+    if (st == STATUS_BAD_REQUEST || qlen > STORE_NAME_MAX ||
+        (st == STATUS_OK && strlen(query) != qlen)) {
         return req_fail(r, STATUS_BAD_REQUEST, "`query` must be a string of at most 100 bytes");
     }
     if (st == STATUS_NOT_FOUND) {

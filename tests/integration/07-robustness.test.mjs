@@ -143,6 +143,21 @@ describe('07 robustness', { timeout: 90000 }, () => {
         assert.equal(e.code, 'bad_request');
     });
 
+    it('strings with NUL bytes are refused, not read up to the NUL', async () => {
+        const c = await connectAs(server.url, alice.token);
+        clients.push(c);
+        assert.equal((await c.call('ping\u0000')).code, 'bad_request');
+        const fresh = await connect(server.url);
+        clients.push(fresh);
+        const e = await fresh.requestError('register',
+            { username: 'nul.role', password: 'password-123', name: 'Nul', role: 'umkm\u0000admin' });
+        assert.equal(e.code, 'bad_request');
+        assert.equal((await c.requestError('room_create', { kind: 'group\u0000x', title: 'T', members: [] })).code,
+            'bad_request');
+        assert.equal((await c.requestError('users', { query: 'a\u0000zzzz' })).code, 'bad_request');
+        assert.equal((await c.call('ping')).type, 'ok');
+    });
+
     it('reply_to 0 points at nothing and is not_found', async () => {
         const room = (await alice.client.request('room_create', { kind: 'group', title: 'Balas', members: [] })).room;
         const e = await alice.client.requestError('send', { room: room.id, body: 'hai', client_id: 'r0', reply_to: 0 });
