@@ -144,6 +144,47 @@ describe('web client feedback', () => {
         noErrors();
     });
 
+    test('on a phone the group dialog brings its error into view', TIMEOUT, async () => {
+        const b = dewi.page;
+        // A phone with the keyboard up: little height, so the dialog scrolls
+        // even with a short list of people.
+        await b.setViewportSize({ width: 360, height: 220 });
+        await b.getByTestId('new-chat-button').click();
+        await b.getByTestId('new-chat-tab-group').click();
+        await b.getByTestId('user-result').first().waitFor();
+        const create = b.getByTestId('group-create');
+        // The button at the bottom, the error above the list of people.
+        await create.scrollIntoViewIfNeeded();
+        await create.click();
+        const error = b.getByTestId('new-chat-error');
+        await error.getByText('Isi nama grup.').waitFor();
+        // Polled from here: waitForFunction evaluates a string, which the CSP forbids.
+        const inView = () =>
+            b.evaluate(() => {
+                // Inside the dialog's scrolling body, not under its header.
+                const el = document.querySelector('[data-testid=new-chat-error]');
+                if (!el) {
+                    return false;
+                }
+                const r = el.getBoundingClientRect();
+                const box = el.closest('.dialog__body').getBoundingClientRect();
+                return r.top >= box.top - 1 && r.bottom <= Math.min(box.bottom, window.innerHeight) + 1;
+            });
+        let visible = false;
+        for (let i = 0; i < 20 && !visible; i += 1) {
+            visible = await inView();
+            if (!visible) {
+                await b.waitForTimeout(100);
+            }
+        }
+        assert.ok(visible, 'the error is not in view');
+        await screenshot(b, 'group-dialog-error-phone');
+        await b.getByTestId('new-chat-close').click();
+        await b.getByTestId('new-chat-dialog').waitFor({ state: 'detached' });
+        await b.setViewportSize(PHONE);
+        noErrors();
+    });
+
     test('the composer warns of a message over 4000 bytes before it is sent, and sends no white space', TIMEOUT, async () => {
         const a = citra.page;
         const input = a.getByTestId('composer-input');

@@ -58,8 +58,11 @@ export function onLangChange(fn) {
 // The text for `key` in the current language, with {name} placeholders
 // filled from `params`. A key missing from English falls back to Indonesian,
 // and a key missing from both shows itself, so a slip is visible, not blank.
+// A `count` of 1 uses the key's `.one` form where the language has one
+// ("1 member"); other counts, and languages without plurals, the key itself.
 export function t(key, params) {
-    const text = TABLES[current][key] ?? TABLES[DEFAULT_LANG][key] ?? key;
+    const one = params && params.count === 1 ? TABLES[current][`${key}.one`] : undefined;
+    const text = one ?? TABLES[current][key] ?? TABLES[DEFAULT_LANG][key] ?? key;
     if (!params) {
         return text;
     }

@@ -8,6 +8,11 @@ import { byteLength, hasVisibleText, isBlank, trimSpaceEnd } from './text.js';
 
 // A display name and a group title: 1-100 bytes.
 export const LABEL_MAX_BYTES = 100;
+// A password: 8-256 bytes.
+export const PASSWORD_MIN_BYTES = 8;
+export const PASSWORD_MAX_BYTES = 256;
+// A people search: at most 100 bytes.
+export const SEARCH_MAX_BYTES = 100;
 // A message body: 1-4000 bytes, not only white space.
 export const BODY_MAX_BYTES = 4000;
 // From this size on the composer shows how many bytes the message has.
@@ -58,4 +63,35 @@ export function bodyToSend(text) {
 // True when a body is over the limit, in UTF-8 bytes.
 export function bodyTooLong(body) {
     return byteLength(body) > BODY_MAX_BYTES;
+}
+
+// The notice for a password that cannot be used, or null.
+export function checkPassword(password) {
+    const bytes = byteLength(password);
+    if (bytes < PASSWORD_MIN_BYTES) {
+        return notice('auth.invalid_password');
+    }
+    if (bytes > PASSWORD_MAX_BYTES) {
+        return notice('auth.password_too_long', { bytes, max: PASSWORD_MAX_BYTES });
+    }
+    return null;
+}
+
+// The start of `text` that fits in `max` UTF-8 bytes, never cutting a
+// character (nor a surrogate pair) in two.
+export function clampBytes(text, max) {
+    if (byteLength(text) <= max) {
+        return text;
+    }
+    let bytes = 0;
+    let out = '';
+    for (const ch of text) {
+        const n = byteLength(ch);
+        if (bytes + n > max) {
+            break;
+        }
+        bytes += n;
+        out += ch;
+    }
+    return out;
 }

@@ -1,7 +1,7 @@
 // What the user writes and starts: messages (through the outbox), edits,
 // deletions, the typing hint, finding people and creating rooms.
 
-import { bodyToSend, bodyTooLong } from './limits.js';
+import { bodyToSend, bodyTooLong, clampBytes, SEARCH_MAX_BYTES } from './limits.js';
 
 const TYPING_SEND_EVERY_MS = 3000;
 const SEARCH_LIMIT = 20;
@@ -95,7 +95,9 @@ export class Writer {
     async searchUsers(query) {
         const fields = { limit: SEARCH_LIMIT };
         if (query) {
-            fields.query = query;
+            // The server takes at most 100 bytes; what is typed beyond
+            // that would only narrow the search a little further.
+            fields.query = clampBytes(query, SEARCH_MAX_BYTES);
         }
         const reply = await this.conn.request('users', fields);
         return (reply.users || []).filter((u) => !this.store.isMe(u.id));

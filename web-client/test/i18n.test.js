@@ -136,3 +136,16 @@ describe('i18n', () => {
         }
     });
 });
+
+describe('plurals', () => {
+    afterEach(() => setLang('id'));
+
+    it('says "1 member" in English, and the count elsewhere', () => {
+        setLang('en');
+        expect(t('newchat.create_group', { count: 1 })).toBe('Create group (1 member)');
+        expect(t('newchat.create_group', { count: 3 })).toBe('Create group (3 members)');
+        expect(t('chat.members', { count: 1 })).toBe('1 member');
+        setLang('id');
+        expect(t('newchat.create_group', { count: 1 })).toBe('Buat grup (1 anggota)');
+    });
+});

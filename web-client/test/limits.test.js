@@ -106,3 +106,31 @@ describe('names and group titles', () => {
         expect(checkGroupTitle('Paguyuban Endek Denpasar')).toBe(null);
     });
 });
+
+describe('password and search limits', () => {
+    afterEach(() => setLang('id'));
+
+    it('tells a too long password from a too short one, in both languages', async () => {
+        const { checkPassword } = await import('../src/limits.js');
+        expect(checkPassword('abcdefgh')).toBe(null);
+        expect(checkPassword('a'.repeat(256))).toBe(null);
+        expect(checkPassword('abc').key).toBe('auth.invalid_password');
+        const long = checkPassword('a'.repeat(257));
+        expect(long.key).toBe('auth.password_too_long');
+        setLang('id');
+        expect(t(long.key, long.params)).toContain('terlalu panjang');
+        expect(t(long.key, long.params)).not.toContain('minimal');
+        setLang('en');
+        expect(t(long.key, long.params)).toContain('too long');
+        // Counted in bytes: 129 two-byte letters are 258 bytes.
+        expect(checkPassword('é'.repeat(129)).key).toBe('auth.password_too_long');
+    });
+
+    it('clamps text to a number of UTF-8 bytes without cutting a character', async () => {
+        const { clampBytes } = await import('../src/limits.js');
+        expect(clampBytes('abc', 100)).toBe('abc');
+        expect(clampBytes('a'.repeat(150), 100)).toBe('a'.repeat(100));
+        expect(clampBytes('漢'.repeat(40), 100)).toBe('漢'.repeat(33));
+        expect(clampBytes('x' + '😀'.repeat(30), 100)).toBe('x' + '😀'.repeat(24));
+    });
+});

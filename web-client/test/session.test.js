@@ -264,3 +264,18 @@ describe('Writer', () => {
         expect(conn.sent('send')).toHaveLength(1);
     });
 });
+
+describe('Writer search', () => {
+    it('clamps a people search to 100 bytes without cutting a character', async () => {
+        const { conn, session } = setup();
+        conn.hello(ME);
+        await settle();
+        session.writer.searchUsers('a' + 'é'.repeat(60)).catch(() => {});
+        session.writer.searchUsers('budi').catch(() => {});
+        await settle();
+        const queries = conn.sent('users').map((f) => f.query);
+        expect(queries[0]).toBe('a' + 'é'.repeat(49));
+        expect(new TextEncoder().encode(queries[0]).length).toBe(99);
+        expect(queries[1]).toBe('budi');
+    });
+});

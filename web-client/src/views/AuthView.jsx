@@ -3,8 +3,8 @@
 
 import { useState } from 'preact/hooks';
 import { errorNotice, notice, noticeText, t } from '../i18n.js';
-import { checkDisplayName } from '../limits.js';
-import { byteLength, trimSpace } from '../text.js';
+import { checkDisplayName, checkPassword } from '../limits.js';
+import { trimSpace } from '../text.js';
 
 const USERNAME = /^[a-z0-9._-]{3,32}$/;
 const ROLES = ['umkm', 'koperasi', 'student'];
@@ -20,10 +20,7 @@ function checkRegister({ username, name, password }) {
     if (invalidName) {
         return invalidName;
     }
-    if (password.length < 8 || byteLength(password) > 256) {
-        return notice('auth.invalid_password');
-    }
-    return null;
+    return checkPassword(password);
 }
 
 // Errors of the sign-in flow read better with their own wording.

@@ -1,6 +1,6 @@
 // An open room: its header, messages, who is typing, and the composer.
 
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Avatar } from './Avatar.jsx';
 import { Composer } from './Composer.jsx';
@@ -36,7 +36,9 @@ export function Conversation({ store, session, room, onBack }) {
     const name = roomName(store, room);
     const peer = room.kind === 'dm' ? dmPeer(store, room) : null;
 
-    const handlers = {
+    // The same object for the life of the room, so the messages (memoized)
+    // are not rendered again when a reply or an edit starts.
+    const handlers = useMemo(() => ({
         onReply: (msg) => {
             setEditing(null);
             setReplyTo(msg);
@@ -52,7 +54,7 @@ export function Conversation({ store, session, room, onBack }) {
                 el.scrollIntoView({ block: 'center', behavior: 'smooth' });
             }
         },
-    };
+    }), [room.id]);
 
     return (
         <section class="conv" aria-label={name} data-testid="conversation" data-room-id={room.id}>

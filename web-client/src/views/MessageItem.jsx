@@ -1,6 +1,7 @@
 // One message in the conversation: its bubble, who wrote it, when, whether it
 // was edited, deleted, is still unsent or was read, and its actions.
 
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { errorText, getLang, t } from '../i18n.js';
 import { preview } from '../text.js';
@@ -91,7 +92,18 @@ function Unsent({ msg, session }) {
     );
 }
 
-export function MessageItem({ store, session, msg, showAuthor, readLabel, open, onToggle, handlers }) {
+// The list passes everything a message shows besides the store itself
+// (author names, the quoted message, the language), so an unchanged message
+// is not rendered again when the store or the composer changes.
+const PROPS = ['msg', 'showAuthor', 'readLabel', 'open', 'onToggle', 'handlers', 'author', 'quoted', 'quotedAuthor', 'lang', 'mine', 'session', 'store'];
+
+export function sameMessageProps(a, b) {
+    return PROPS.every((k) => a[k] === b[k]);
+}
+
+export const MessageItem = memo(MessageItemView, sameMessageProps);
+
+function MessageItemView({ store, session, msg, showAuthor, readLabel, open, onToggle, handlers }) {
     const mine = store.isMe(msg.from);
     if (msg.kind === 'system') {
         return (

@@ -3,10 +3,12 @@
 // older page is added above, and asks for that page when the reader scrolls
 // to the top.
 
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { getLang, t } from '../i18n.js';
 import { dayKey, formatDate, relativeDay } from '../time.js';
 import { MessageItem, messageKey } from './MessageItem.jsx';
+import { olderStart, windowStart } from './msgwindow.js';
+import { userName } from './names.js';
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 60;
@@ -38,13 +40,25 @@ function readMark(store, roomId, items) {
 
 export function MessageList({ store, session, room, items, handlers }) {
     const ref = useRef(null);
-    const state = useRef({ atBottom: true, height: 0, top: 0, oldest: 0, count: 0, room: null });
+    const state = useRef({ atBottom: true, height: 0, top: 0, count: 0, room: null, firstKey: null, fromStart: false });
     const [openKey, setOpenKey] = useState(null);
+    const [, rerender] = useReducer((n) => n + 1, 0);
     const log = store.logs.get(room.id);
-    const oldest = log ? log.oldestSeq : 0;
+    const lang = getLang();
+    const s0 = state.current;
+
+    // Only a window of the newest messages is rendered (see msgwindow.js).
+    const keys = items.map(messageKey);
+    const start = windowStart(keys, {
+        atBottom: s0.room !== room.id || s0.atBottom,
+        firstKey: s0.room === room.id ? s0.firstKey : null,
+        fromStart: s0.fromStart,
+    });
+    const shown = start > 0 ? items.slice(start) : items;
+    const firstKey = keys[start] === undefined ? null : keys[start];
 
     // After each render: first view of a room or a reader at the bottom
-    // goes to the newest message; an older page added above keeps the
+    // goes to the newest message; older messages added above keep the
     // message the reader was looking at in place.
     useLayoutEffect(() => {
         const el = ref.current;
@@ -52,10 +66,12 @@ export function MessageList({ store, session, room, items, handlers }) {
         if (!el) {
             return;
         }
+        const prevFirst = s.firstKey;
+        const prepended = prevFirst !== null && firstKey !== prevFirst && keys.indexOf(prevFirst) > start;
         if (s.room !== room.id) {
             el.scrollTop = el.scrollHeight;
             s.atBottom = true;
-        } else if (oldest && s.oldest && oldest < s.oldest) {
+        } else if (prepended) {
             el.scrollTop = el.scrollHeight - (s.height - s.top);
         } else if (s.atBottom || items.length > s.count) {
             const last = items[items.length - 1];
@@ -63,8 +79,31 @@ export function MessageList({ store, session, room, items, handlers }) {
                 el.scrollTop = el.scrollHeight;
             }
         }
-        Object.assign(s, { room: room.id, oldest, count: items.length, height: el.scrollHeight, top: el.scrollTop });
+        Object.assign(s, {
+            room: room.id,
+            count: items.length,
+            height: el.scrollHeight,
+            top: el.scrollTop,
+            firstKey,
+            fromStart: start === 0,
+        });
     });
+
+    // Older messages: those held but not rendered first, then the server's.
+    function showOlder() {
+        const s = state.current;
+        const next = olderStart(start);
+        if (next !== null) {
+            s.atBottom = false;
+            s.firstKey = keys[next];
+            s.fromStart = next === 0;
+            rerender();
+            return;
+        }
+        if (log && log.loaded && log.more) {
+            session.reader.loadOlder(room.id).catch(() => {});
+        }
+    }
 
     // The element comes from the event, not the ref: a scroll event queued
     // just before the list goes away (signing out with a room open) arrives
@@ -75,21 +114,31 @@ export function MessageList({ store, session, room, items, handlers }) {
         if (!el || !el.isConnected) {
             return;
         }
+        const wasAtBottom = s.atBottom;
         s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
         s.height = el.scrollHeight;
         s.top = el.scrollTop;
-        if (el.scrollTop < NEAR_TOP_PX && log && log.loaded && log.more) {
-            session.reader.loadOlder(room.id).catch(() => {});
+        if (el.scrollTop < NEAR_TOP_PX) {
+            showOlder();
+        } else if (s.atBottom && !wasAtBottom && start > 0 && items.length - start > 400) {
+            // Back at the bottom after reading far back: drop the window
+            // down to the newest messages again.
+            rerender();
         }
     }
+
+    const onToggle = useCallback((k) => setOpenKey((prev) => (k === prev ? null : k)), []);
 
     const loading = session.reader.isLoading(room.id);
     const mark = readMark(store, room.id, items);
     const readText = mark && (room.kind === 'dm' ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
     let prevDay = null;
-    let prevFrom = null;
+    let prevFrom = start > 0 && items[start - 1].kind !== 'system' ? items[start - 1].from : null;
+    if (start > 0) {
+        prevDay = dayKey(items[start - 1].ts);
+    }
     const rows = [];
-    for (const msg of items) {
+    for (const msg of shown) {
         const day = dayKey(msg.ts);
         if (day !== prevDay) {
             rows.push(
@@ -100,16 +149,22 @@ export function MessageList({ store, session, room, items, handlers }) {
             prevFrom = null;
         }
         const key = messageKey(msg);
+        const quoted = msg.reply_to && log ? log.get(msg.reply_to) || null : null;
         rows.push(
             <MessageItem
                 key={key}
                 store={store}
                 session={session}
                 msg={msg}
+                mine={store.isMe(msg.from)}
+                author={userName(store, msg.from)}
+                quoted={quoted}
+                quotedAuthor={quoted ? userName(store, quoted.from) : null}
+                lang={lang}
                 showAuthor={room.kind !== 'dm' && msg.from !== prevFrom}
                 readLabel={mark && msg.seq === mark.seq && !msg.pending ? readText : null}
                 open={openKey === key}
-                onToggle={(k) => setOpenKey(k === openKey ? null : k)}
+                onToggle={onToggle}
                 handlers={handlers}
             />,
         );
@@ -117,20 +172,21 @@ export function MessageList({ store, session, room, items, handlers }) {
         prevFrom = msg.kind === 'system' ? null : msg.from;
     }
 
+    const olderExists = start > 0 || (log && log.loaded && log.more);
     return (
         <div class="messages" ref={ref} onScroll={onScroll} data-testid="message-list">
-            {log && log.loaded && log.more && (
+            {olderExists && (
                 <button
                     type="button"
                     class="btn btn--ghost btn--small messages__older"
                     data-testid="load-older"
                     disabled={loading}
-                    onClick={() => session.reader.loadOlder(room.id).catch(() => {})}
+                    onClick={showOlder}
                 >
                     {loading ? t('chat.loading') : t('chat.load_older')}
                 </button>
             )}
-            {log && log.loaded && !log.more && items.length > 0 && (
+            {log && log.loaded && !olderExists && items.length > 0 && (
                 <p class="messages__start">{t('chat.beginning')}</p>
             )}
             {(!log || !log.loaded) && items.length === 0 && <p class="messages__note">{t('chat.loading')}</p>}

@@ -63,6 +63,15 @@ export function NewChatDialog({ session, onOpen, onClose }) {
     const [busy, setBusy] = useState(false);
     const search = useUserSearch(session, query);
     const inputRef = useRef(null);
+    const errorRef = useRef(null);
+
+    // The error shows above the list, and on a phone the button that caused
+    // it is at the bottom: bring the error into view.
+    useEffect(() => {
+        if (error && errorRef.current && errorRef.current.scrollIntoView) {
+            errorRef.current.scrollIntoView({ block: 'nearest' });
+        }
+    }, [error]);
 
     useEffect(() => {
         if (inputRef.current) {
@@ -166,7 +175,7 @@ export function NewChatDialog({ session, onOpen, onClose }) {
                         data-testid="user-search"
                     />
                     {error && (
-                        <p class="form-error" role="alert" data-testid="new-chat-error">
+                        <p class="form-error" role="alert" data-testid="new-chat-error" ref={errorRef}>
                             {noticeText(error)}
                         </p>
                     )}
