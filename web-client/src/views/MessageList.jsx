@@ -40,7 +40,7 @@ function readMark(store, roomId, items) {
 
 export function MessageList({ store, session, room, items, handlers }) {
     const ref = useRef(null);
-    const state = useRef({ atBottom: true, height: 0, top: 0, count: 0, room: null, firstKey: null, fromStart: false });
+    const state = useRef({ atBottom: true, height: 0, top: 0, count: 0, room: null, firstKey: null, fromStart: false, reveal: null });
     const [openKey, setOpenKey] = useState(null);
     const [, rerender] = useReducer((n) => n + 1, 0);
     const log = store.logs.get(room.id);
@@ -51,8 +51,8 @@ export function MessageList({ store, session, room, items, handlers }) {
     const keys = items.map(messageKey);
     const start = windowStart(keys, {
         atBottom: s0.room !== room.id || s0.atBottom,
-        firstKey: s0.room === room.id ? s0.firstKey : null,
-        fromStart: s0.fromStart,
+        firstKey: s0.room === room.id ? s0.reveal ?? s0.firstKey : null,
+        fromStart: s0.reveal == null && s0.fromStart,
     });
     const shown = start > 0 ? items.slice(start) : items;
     const firstKey = keys[start] === undefined ? null : keys[start];
@@ -86,6 +86,7 @@ export function MessageList({ store, session, room, items, handlers }) {
             top: el.scrollTop,
             firstKey,
             fromStart: start === 0,
+            reveal: null,
         });
     });
 
@@ -94,9 +95,10 @@ export function MessageList({ store, session, room, items, handlers }) {
         const s = state.current;
         const next = olderStart(start);
         if (next !== null) {
+            // Kept apart from firstKey, which the layout effect compares
+            // with to keep the reader's place.
             s.atBottom = false;
-            s.firstKey = keys[next];
-            s.fromStart = next === 0;
+            s.reveal = keys[next];
             rerender();
             return;
         }
