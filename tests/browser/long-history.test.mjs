@@ -28,8 +28,10 @@ describe('long history', { timeout: 120000 }, () => {
 
     test('a burst of 400 messages renders a window of the newest, older ones on demand', async () => {
         const { room } = await a.client.request('room_create', { kind: 'dm', members: [b.user.id] });
+        let firstSeq0 = 0;
         for (let i = 1; i <= 20; i += 1) {
-            await a.client.request('send', { room: room.id, body: `awal ${i}`, client_id: `early-${i}` });
+            const sent = await a.client.request('send', { room: room.id, body: `awal ${i}`, client_id: `early-${i}` });
+            firstSeq0 = firstSeq0 || sent.seq;
         }
         const user = await openUser(browser, DESKTOP);
         const page = user.page;
@@ -69,6 +71,21 @@ describe('long history', { timeout: 120000 }, () => {
             return r.bottom > box.top && r.top < box.bottom;
         }, firstSeq);
         assert.ok(inView, `message ${firstSeq} scrolled out of view`);
+
+        // A reply quoting a message outside the window jumps to it.
+        assert.equal(await list.getByText('awal 1', { exact: true }).count(), 0);
+        await a.client.request('send', { room: room.id, body: 'balasan lama', client_id: 'reply-1', reply_to: firstSeq0 });
+        const reply = list.getByTestId('message').filter({ hasText: 'balasan lama' });
+        await reply.waitFor();
+        await reply.getByTestId('reply-quote').click();
+        const original = list.getByTestId('message-body').getByText('awal 1', { exact: true });
+        await original.waitFor();
+        const shownOriginal = await original.evaluate((el) => {
+            const r = el.getBoundingClientRect();
+            const box = el.closest('[data-testid=message-list]').getBoundingClientRect();
+            return r.bottom > box.top && r.top < box.bottom;
+        });
+        assert.ok(shownOriginal, 'the quoted message is not in view');
         assert.deepEqual(unexpectedErrors(user.errors), []);
     });
 });

@@ -3,7 +3,7 @@
 // older page is added above, and asks for that page when the reader scrolls
 // to the top.
 
-import { useCallback, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { getLang, t } from '../i18n.js';
 import { dayKey, formatDate, relativeDay } from '../time.js';
 import { MessageItem, messageKey } from './MessageItem.jsx';
@@ -79,6 +79,13 @@ export function MessageList({ store, session, room, items, handlers }) {
                 el.scrollTop = el.scrollHeight;
             }
         }
+        if (s.jumpTo) {
+            const target = document.getElementById(`msg-${room.id}-${s.jumpTo}`);
+            s.jumpTo = null;
+            if (target) {
+                target.scrollIntoView({ block: 'center' });
+            }
+        }
         Object.assign(s, {
             room: room.id,
             count: items.length,
@@ -129,6 +136,31 @@ export function MessageList({ store, session, room, items, handlers }) {
         }
     }
 
+    // A quoted message outside the window is brought into it first.
+    const latest = useRef(null);
+    latest.current = { keys };
+    const listHandlers = useMemo(
+        () => ({
+            ...handlers,
+            onJump: (seq) => {
+                const el = document.getElementById(`msg-${room.id}-${seq}`);
+                if (el) {
+                    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+                    return;
+                }
+                const key = `s-${seq}`;
+                if (latest.current.keys.includes(key)) {
+                    const s = state.current;
+                    s.atBottom = false;
+                    s.reveal = key;
+                    s.jumpTo = seq;
+                    rerender();
+                }
+            },
+        }),
+        [handlers, room.id],
+    );
+
     const onToggle = useCallback((k) => setOpenKey((prev) => (k === prev ? null : k)), []);
 
     const loading = session.reader.isLoading(room.id);
@@ -167,7 +199,7 @@ export function MessageList({ store, session, room, items, handlers }) {
                 readLabel={mark && msg.seq === mark.seq && !msg.pending ? readText : null}
                 open={openKey === key}
                 onToggle={onToggle}
-                handlers={handlers}
+                handlers={listHandlers}
             />,
         );
         prevDay = day;
