@@ -27,9 +27,16 @@ struct held {
  * last seq when the first connection joins, since each joiner has seen
  * everything up to its own join.
  */
+struct subscriber {
+    struct conn *conn;
+    uint64_t seen;
+};
+
 struct room_subs {
     uint64_t room;
-    struct conn **conns;
+    /* The joined connections, each with the newest seq sent to it, so no
+     * message reaches a connection twice. */
+    struct subscriber *subs;
     uint32_t count;
     uint32_t cap;
     uint64_t delivered;
@@ -92,14 +99,16 @@ enum status rooms_subscribe(struct conn *c, uint64_t room, uint64_t seen)
 {
     struct conn_room *joined = find_joined(c, room);
     if (joined != NULL) {
-        joined->seen = seen > joined->seen ? seen : joined->seen;
+        struct room_subs *s = idmap_get(&subs_by_room, room);
+        struct subscriber *sub = &s->subs[joined->slot];
+        sub->seen = seen > sub->seen ? seen : sub->seen;
         return STATUS_OK;
     }
     struct room_subs *s = subs_get_or_create(room, seen);
     if (s == NULL) {
         return STATUS_NOMEM;
     }
-    if (s->count == s->cap && !grow_array((void **)&s->conns, &s->cap, sizeof(*s->conns))) {
+    if (s->count == s->cap && !grow_array((void **)&s->subs, &s->cap, sizeof(*s->subs))) {
         return STATUS_NOMEM;
     }
     if (c->room_count == c->room_cap &&
@@ -108,10 +117,9 @@ enum status rooms_subscribe(struct conn *c, uint64_t room, uint64_t seen)
     }
 
     c->rooms[c->room_count].room = room;
-    c->rooms[c->room_count].seen = seen;
     c->rooms[c->room_count].slot = s->count;
     c->room_count++;
-    s->conns[s->count++] = c;
+    s->subs[s->count++] = (struct subscriber){c, seen};
     return STATUS_OK;
 }
 
@@ -131,7 +139,7 @@ static void subs_free(struct room_subs *s)
         uv_close((uv_handle_t *)s->gap_timer, free_timer);
     }
     free(s->held);
-    free(s->conns);
+    free(s->subs);
     free(s);
 }
 
@@ -141,9 +149,8 @@ static void subs_remove_slot(struct room_subs *s, uint32_t slot)
 {
     s->count--;
     if (slot != s->count) {
-        struct conn *moved = s->conns[s->count];
-        s->conns[slot] = moved;
-        find_joined(moved, s->room)->slot = slot;
+        s->subs[slot] = s->subs[s->count];
+        find_joined(s->subs[slot].conn, s->room)->slot = slot;
     }
     if (s->count == 0) {
         subs_free(s);
@@ -179,7 +186,7 @@ void rooms_unsubscribe_user(uint64_t room, uint64_t user)
     }
     /* Walk backwards: removal moves the last entry into the freed slot. */
     for (uint32_t i = s->count; i > 0; i--) {
-        struct conn *c = s->conns[i - 1];
+        struct conn *c = s->subs[i - 1].conn;
         if (c->session.user == user) {
             bool last = s->count == 1;
             rooms_unsubscribe(c, room);
@@ -197,7 +204,7 @@ void rooms_publish(uint64_t room, struct proto_buf *b, uint64_t skip_user)
         return;
     }
     for (uint32_t i = 0; i < s->count; i++) {
-        struct conn *c = s->conns[i];
+        struct conn *c = s->subs[i].conn;
         if (skip_user == 0 || c->session.user != skip_user) {
             conn_send(c, b);
         }
@@ -216,10 +223,10 @@ uint32_t rooms_subscriber_count(uint64_t room)
 static void send_message(struct room_subs *s, uint64_t seq, struct proto_buf *b)
 {
     for (uint32_t i = 0; i < s->count; i++) {
-        struct conn_room *joined = find_joined(s->conns[i], s->room);
-        if (seq > joined->seen) {
-            joined->seen = seq;
-            conn_send(s->conns[i], b);
+        struct subscriber *sub = &s->subs[i];
+        if (seq > sub->seen) {
+            sub->seen = seq;
+            conn_send(sub->conn, b);
         }
     }
     s->delivered = seq;
@@ -346,7 +353,7 @@ static void catch_up_room(struct room_subs *s)
         log_warn("rooms", "too far behind to catch up live", "room=%llu",
                  (unsigned long long)s->room);
         for (uint32_t i = 0; i < s->count; i++) {
-            conn_close(s->conns[i], CONN_CLOSE_TRY_LATER, "too far behind", false);
+            conn_close(s->subs[i].conn, CONN_CLOSE_TRY_LATER, "too far behind", false);
         }
         return;
     }

@@ -35,11 +35,9 @@ enum conn_close_code {
 };
 
 /* One room this connection has joined, with its slot in the room's list of
- * subscribers (kept by rooms.c so leaving is O(1)) and the newest message
- * seq it has been sent, so no message ever reaches it twice. */
+ * subscribers (kept by rooms.c so leaving is O(1)). */
 struct conn_room {
     uint64_t room;
-    uint64_t seen;
     uint32_t slot;
 };
 
