@@ -150,7 +150,9 @@ static unsigned reap_workers(pid_t *pids, unsigned n, bool stopping, const sigse
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (unsigned i = 0; i < n; i++) {
             if (pids[i] == pid) {
-                log_warn("main", "worker exited", "pid=%d status=%d", (int)pid, status);
+                /* Only an exit nobody asked for is worth a warning. */
+                log_emit(stopping ? LOG_INFO : LOG_WARN, "main", "worker exited",
+                         "pid=%d status=%d", (int)pid, status);
                 pids[i] = stopping ? 0 : start_worker(blocked);
             }
         }
