@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "app.h"
 #include "cluster.h"
 #include "conn.h"
@@ -53,24 +54,6 @@ static enum status queued_or_free(enum status st, void *job)
 }
 
 /* ---- checks -------------------------------------------------------------- */
-
-/* The room exists and the caller belongs to it. */
-static enum status require_member(struct req *r, uint64_t room, struct store_room *out,
-                                  uint64_t *last_read)
-{
-    bool member = false;
-    enum status st = store_room_get(app.store, room, out);
-    if (st == STATUS_NOT_FOUND) {
-        return req_fail(r, st, "no such room");
-    }
-    if (st == STATUS_OK) {
-        st = store_member_get(app.store, room, r->conn->session.user, &member, last_read);
-    }
-    if (st == STATUS_OK && !member) {
-        return req_fail(r, STATUS_FORBIDDEN, "not a member of this room");
-    }
-    return st;
-}
 
 /* A message body: 1-4000 bytes with something besides white space. */
 static enum status read_body(struct req *r, const char **body, size_t *len)
@@ -357,7 +340,7 @@ static enum status handle_join(struct req *r)
 
     enum status st = req_uint(r, "room", &id);
     if (st == STATUS_OK) {
-        st = require_member(r, id, &room, &last_read);
+        st = access_check(r, id, ROOM_READ, &room, &last_read);
     }
     members.count = 0;
     if (st == STATUS_OK) {
@@ -453,7 +436,7 @@ static enum status handle_send(struct req *r)
         st = req_fail(r, STATUS_NOT_FOUND, "`reply_to` is not in this room");
     }
     if (st == STATUS_OK) {
-        st = require_member(r, id, &room, NULL);
+        st = access_check(r, id, ROOM_WRITE, &room, NULL);
     }
     if (st != STATUS_OK) {
         return st;
@@ -488,7 +471,7 @@ static enum status handle_history(struct req *r)
         st = req_fail(r, STATUS_BAD_REQUEST, "`limit` must be 1-100");
     }
     if (st == STATUS_OK) {
-        st = require_member(r, id, &room, NULL);
+        st = access_check(r, id, ROOM_READ, &room, NULL);
     }
     if (st == STATUS_OK) {
         st = store_history(app.store, id, before, (unsigned)limit, msglist_add, &list, &more);
@@ -533,8 +516,9 @@ static void read_stored(void *ud, enum status st, uint64_t seq, bool moved)
     free(job);
 }
 
-/* Reads the `room` and `seq` fields and checks membership. */
-static enum status read_room_seq(struct req *r, uint64_t *room, uint64_t *seq)
+/* Reads the `room` and `seq` fields and checks the caller may use the room
+ * so. */
+static enum status read_room_seq(struct req *r, enum room_use use, uint64_t *room, uint64_t *seq)
 {
     struct store_room info;
     enum status st = req_uint(r, "room", room);
@@ -542,7 +526,7 @@ static enum status read_room_seq(struct req *r, uint64_t *room, uint64_t *seq)
         st = req_uint(r, "seq", seq);
     }
     if (st == STATUS_OK) {
-        st = require_member(r, *room, &info, NULL);
+        st = access_check(r, *room, use, &info, NULL);
     }
     return st;
 }
@@ -550,7 +534,7 @@ static enum status read_room_seq(struct req *r, uint64_t *room, uint64_t *seq)
 static enum status handle_read(struct req *r)
 {
     uint64_t room = 0, seq = 0;
-    enum status st = read_room_seq(r, &room, &seq);
+    enum status st = read_room_seq(r, ROOM_WRITE, &room, &seq);
     if (st != STATUS_OK) {
         return st;
     }
@@ -568,7 +552,7 @@ static enum status handle_typing(struct req *r)
     uint64_t id = 0;
     enum status st = req_uint(r, "room", &id);
     if (st == STATUS_OK) {
-        st = require_member(r, id, &room, NULL);
+        st = access_check(r, id, ROOM_WRITE, &room, NULL);
     }
     if (st != STATUS_OK) {
         return st;
@@ -622,7 +606,7 @@ static enum status handle_edit(struct req *r)
     const char *body;
     size_t len;
 
-    enum status st = read_room_seq(r, &room, &seq);
+    enum status st = read_room_seq(r, ROOM_WRITE, &room, &seq);
     if (st == STATUS_OK) {
         st = read_body(r, &body, &len);
     }
@@ -661,8 +645,11 @@ static void delete_stored(void *ud, enum status st, bool changed)
 
 static enum status handle_delete(struct req *r)
 {
+    /* Staff may delete in any room they may read: moderation goes on in a
+     * room closed to writing. */
+    bool staff = session_is_staff(&r->conn->session);
     uint64_t room = 0, seq = 0;
-    enum status st = read_room_seq(r, &room, &seq);
+    enum status st = read_room_seq(r, staff ? ROOM_READ : ROOM_WRITE, &room, &seq);
     if (st != STATUS_OK) {
         return st;
     }
@@ -670,7 +657,6 @@ static enum status handle_delete(struct req *r)
     if (job == NULL) {
         return STATUS_NOMEM;
     }
-    bool staff = session_is_staff(&r->conn->session);
     st = store_delete(app.store, room, seq, job->user, staff, delete_stored, job);
     return queued_or_free(st, job);
 }
@@ -695,7 +681,8 @@ static enum status read_member_change(struct req *r, struct store_room *room, ui
             return req_fail(r, st, "no such room");
         }
     } else if (st == STATUS_OK) {
-        st = require_member(r, id, room, NULL);
+        /* Reading is enough to be told the room is not a group. */
+        st = access_check(r, id, ROOM_READ, room, NULL);
     }
     if (st != STATUS_OK) {
         return st;
