@@ -785,6 +785,13 @@ void proto_put_bool(struct proto_writer *w, bool v)
     }
 }
 
+void proto_put_double(struct proto_writer *w, double v)
+{
+    msgpack_packer pk = writer_packer(w);
+
+    msgpack_pack_double(&pk, v);
+}
+
 void proto_put_nil(struct proto_writer *w)
 {
     msgpack_packer pk = writer_packer(w);
@@ -814,6 +821,12 @@ void proto_kv_bool(struct proto_writer *w, const char *key, bool v)
 {
     proto_put_cstr(w, key);
     proto_put_bool(w, v);
+}
+
+void proto_kv_double(struct proto_writer *w, const char *key, double v)
+{
+    proto_put_cstr(w, key);
+    proto_put_double(w, v);
 }
 
 struct proto_buf *proto_writer_finish(struct proto_writer *w)

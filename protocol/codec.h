@@ -115,6 +115,8 @@ void proto_put_str(struct proto_writer *w, const char *s, size_t len);
 void proto_put_cstr(struct proto_writer *w, const char *s);
 void proto_put_uint(struct proto_writer *w, uint64_t v);
 void proto_put_bool(struct proto_writer *w, bool v);
+/* Always the 9-byte float64 form, so readers see one type for a field. */
+void proto_put_double(struct proto_writer *w, double v);
 void proto_put_nil(struct proto_writer *w);
 
 /* Key and value in one call, for map bodies. */
@@ -122,6 +124,7 @@ void proto_kv_str(struct proto_writer *w, const char *key, const char *s, size_t
 void proto_kv_cstr(struct proto_writer *w, const char *key, const char *s);
 void proto_kv_uint(struct proto_writer *w, const char *key, uint64_t v);
 void proto_kv_bool(struct proto_writer *w, const char *key, bool v);
+void proto_kv_double(struct proto_writer *w, const char *key, double v);
 
 /* Hands over the encoded value; the caller owns the one reference. NULL when
  * the writer failed (its memory is released either way). */

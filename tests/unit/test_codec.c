@@ -910,6 +910,45 @@ static void test_writer_uses_smallest_forms(void)
     proto_buf_unref(b);
 }
 
+/* A double is always a float64, even when a smaller form would hold it,
+ * and the decoder accepts the frame (it reads floats as neither uint nor
+ * string). */
+static void test_writer_double(void)
+{
+    struct proto_writer w;
+
+    proto_writer_init(&w, 64);
+    proto_put_array(&w, 3);
+    proto_put_double(&w, 0.0);
+    proto_put_double(&w, 4.5);
+    proto_put_double(&w, -1.0 / 3.0);
+    struct proto_buf *b = proto_writer_finish(&w);
+    check_payload(b, BYTES(0x93, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x40, 0x12, 0, 0, 0, 0, 0, 0,
+                           0xcb, 0xbf, 0xd5, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55));
+    proto_buf_unref(b);
+
+    proto_writer_init(&w, 64);
+    proto_put_map(&w, 2);
+    proto_kv_cstr(&w, "type", "t");
+    proto_kv_double(&w, "avg", 3.75);
+    b = proto_writer_finish(&w);
+    check_payload(b, BYTES(0x82, 0xa4, 't', 'y', 'p', 'e', 0xa1, 't', 0xa3, 'a', 'v', 'g', 0xcb,
+                           0x40, 0x0e, 0, 0, 0, 0, 0, 0));
+
+    struct proto_msg *m;
+    const char *why;
+    uint64_t u = 0;
+    CHECK(decode_copy(proto_buf_payload(b), b->len, PROTO_MAX_FRAME, &m, &why) == STATUS_OK);
+    CHECK(proto_get_uint(m, "avg", &u) == STATUS_BAD_REQUEST);
+    proto_msg_free(m);
+    proto_buf_unref(b);
+
+    /* Like every put, it respects the limit. */
+    proto_writer_init(&w, 8);
+    proto_put_double(&w, 1.0);
+    CHECK(proto_writer_finish(&w) == NULL);
+}
+
 static void test_writer_limit(void)
 {
     struct proto_writer w;
@@ -1046,6 +1085,7 @@ TEST_MAIN(TEST_CASE(test_round_trip_every_field_type), TEST_CASE(test_round_trip
           TEST_CASE(test_keys_must_be_strings), TEST_CASE(test_type_must_be_a_string),
           TEST_CASE(test_invalid_utf8), TEST_CASE(test_valid_utf8_boundaries),
           TEST_CASE(test_random_damage), TEST_CASE(test_writer_exact_bytes),
-          TEST_CASE(test_writer_uses_smallest_forms), TEST_CASE(test_writer_limit),
-          TEST_CASE(test_writer_grows_by_doubling), TEST_CASE(test_writer_discard_and_empty_finish),
-          TEST_CASE(test_buf_refcount), TEST_CASE(test_array_header))
+          TEST_CASE(test_writer_uses_smallest_forms), TEST_CASE(test_writer_double),
+          TEST_CASE(test_writer_limit), TEST_CASE(test_writer_grows_by_doubling),
+          TEST_CASE(test_writer_discard_and_empty_finish), TEST_CASE(test_buf_refcount),
+          TEST_CASE(test_array_header))
