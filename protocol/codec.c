@@ -600,6 +600,44 @@ enum status proto_get_uint_array(const struct proto_msg *m, const char *key, uin
     return STATUS_OK;
 }
 
+enum status proto_get_str_array(const struct proto_msg *m, const char *key, char *out,
+                                size_t item_cap, size_t cap, size_t *n)
+{
+    struct reader r;
+    struct head h;
+    enum status st = field_head(m, msg_find(m, key), &r, &h);
+
+    *n = 0;
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (h.kind != K_ARRAY) {
+        return STATUS_BAD_REQUEST;
+    }
+    if (h.n > cap) {
+        return STATUS_TOO_LARGE;
+    }
+    for (uint64_t i = 0; i < h.n; i++) {
+        struct head item;
+        read_head(&r, &item);
+        if (item.kind != K_STR) {
+            return STATUS_BAD_REQUEST;
+        }
+        if (item.n >= item_cap) {
+            return STATUS_TOO_LARGE;
+        }
+        if (memchr(r.p, '\0', (size_t)item.n) != NULL) {
+            return STATUS_BAD_REQUEST;
+        }
+        char *slot = out + i * item_cap;
+        memcpy(slot, r.p, (size_t)item.n);
+        slot[item.n] = '\0';
+        r.p += item.n;
+    }
+    *n = (size_t)h.n;
+    return STATUS_OK;
+}
+
 /* ---- shared buffers ----------------------------------------------------- */
 
 /* The allocation size of a buffer with `cap` payload bytes; false when it

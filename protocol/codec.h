@@ -72,6 +72,13 @@ enum status proto_get_str(const struct proto_msg *m, const char *key, const char
 enum status proto_get_uint_array(const struct proto_msg *m, const char *key, uint64_t *out,
                                  size_t cap, size_t *n);
 
+/* An array of strings, each copied with a closing NUL into its own slot of
+ * `item_cap` bytes in `out` (`cap` slots). STATUS_TOO_LARGE when it holds
+ * more than `cap` elements or an element of item_cap bytes or more,
+ * STATUS_BAD_REQUEST when any element is not a string or holds a NUL. */
+enum status proto_get_str_array(const struct proto_msg *m, const char *key, char *out,
+                                size_t item_cap, size_t cap, size_t *n);
+
 /* ---- encoding ---------------------------------------------------------- */
 
 /* A shared encoded frame. `data` holds PROTO_HEADROOM spare bytes, then

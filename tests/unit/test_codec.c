@@ -576,6 +576,32 @@ static void test_uint_array_caps_and_elements(void)
     }
 }
 
+static void test_str_array_caps_and_elements(void)
+{
+    struct proto_msg *m = X_MSG(0x93, 0xa2, 'a', 'b', 0xa0, 0xa3, 'x', 'y', 'z');
+    char out[3][4];
+    size_t n = 9;
+
+    CHECK(proto_get_str_array(m, "x", &out[0][0], 4, 2, &n) == STATUS_TOO_LARGE && n == 0);
+    CHECK(proto_get_str_array(m, "x", &out[0][0], 3, 3, &n) == STATUS_TOO_LARGE && n == 0);
+    CHECK(proto_get_str_array(m, "x", &out[0][0], 4, 3, &n) == STATUS_OK && n == 3);
+    CHECK(strcmp(out[0], "ab") == 0 && out[1][0] == '\0' && strcmp(out[2], "xyz") == 0);
+    proto_msg_free(m);
+
+    static const uint8_t bad_items[][4] = {
+        {0x92, 0xa1, 'a', 0x01}, /* a number */
+        {0x92, 0xa1, 'a', 0xc0}, /* nil */
+        {0x91, 0xa2, 'a', 0x00}, /* a NUL inside */
+        {0x92, 0xa1, 'a', 0x90}, /* a nested array */
+    };
+    for (size_t i = 0; i < sizeof(bad_items) / sizeof(bad_items[0]); i++) {
+        m = x_msg(bad_items[i], 4);
+        n = 9;
+        CHECK(proto_get_str_array(m, "x", &out[0][0], 4, 3, &n) == STATUS_BAD_REQUEST && n == 0);
+        proto_msg_free(m);
+    }
+}
+
 /* The first of two equal keys wins, including for `type`. */
 static void test_duplicate_keys_first_wins(void)
 {
@@ -1077,9 +1103,9 @@ TEST_MAIN(TEST_CASE(test_round_trip_every_field_type), TEST_CASE(test_round_trip
           TEST_CASE(test_absent_and_nil_are_not_found), TEST_CASE(test_wrong_types_for_accessors),
           TEST_CASE(test_containers_are_not_scalars), TEST_CASE(test_negative_ints_are_not_uints),
           TEST_CASE(test_request_id), TEST_CASE(test_uint_array_caps_and_elements),
-          TEST_CASE(test_duplicate_keys_first_wins), TEST_CASE(test_size_cap_checked_first),
-          TEST_CASE(test_empty_frame), TEST_CASE(test_truncated_at_every_offset),
-          TEST_CASE(test_declared_lengths_beyond_frame),
+          TEST_CASE(test_str_array_caps_and_elements), TEST_CASE(test_duplicate_keys_first_wins),
+          TEST_CASE(test_size_cap_checked_first), TEST_CASE(test_empty_frame),
+          TEST_CASE(test_truncated_at_every_offset), TEST_CASE(test_declared_lengths_beyond_frame),
           TEST_CASE(test_truncated_headers_and_reserved_byte), TEST_CASE(test_depth_cap),
           TEST_CASE(test_trailing_bytes), TEST_CASE(test_top_value_must_be_a_map),
           TEST_CASE(test_keys_must_be_strings), TEST_CASE(test_type_must_be_a_string),
