@@ -9,6 +9,7 @@
 #define DEFAULT_TOKEN_TTL_S  (30u * 24 * 3600)
 #define DEFAULT_QUEUE_EVENTS 4096
 #define DEFAULT_QUEUE_BYTES  (4u * 1024 * 1024)
+#define DEFAULT_CALL_RING_S  60
 
 /* The options, in the order of the table below. */
 enum option_id {
@@ -25,6 +26,10 @@ enum option_id {
     OPT_QUEUE_BYTES,
     OPT_REDIS,
     OPT_WORKERS,
+    OPT_ICE_SERVERS,
+    OPT_TURN_USERNAME,
+    OPT_TURN_CREDENTIAL,
+    OPT_CALL_RING_S,
     OPT_DEMO,
     OPT_HELP,
 };
@@ -56,6 +61,13 @@ static const struct option_def options[] = {
      "redis://HOST:PORT: share events with other kolabd processes (default: none)"},
     {"--workers", "KOLAB_WORKERS", "N",
      "run N processes on one port and data directory (needs --redis; default 1)"},
+    {"--ice-servers", "KOLAB_ICE_SERVERS", "LIST",
+     "comma-separated stun:, stuns:, turn: or turns: URLs for calls, at most 8 (default: none)"},
+    {"--turn-username", "KOLAB_TURN_USERNAME", "NAME", "user name for the turn: servers"},
+    {"--turn-credential", "KOLAB_TURN_CREDENTIAL", "TEXT",
+     "password for the turn: servers (prefer the environment variable)"},
+    {"--call-ring-s", "KOLAB_CALL_RING_S", "SECONDS",
+     "how long a call rings before it ends as missed, 1-600 (default 60)"},
     {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
     {"--help", NULL, NULL, "show this help"},
 };
@@ -136,6 +148,53 @@ static bool add_origins(struct config *cfg, const char *value)
     return true;
 }
 
+static bool ice_url_ok(const char *url)
+{
+    static const char *const schemes[] = {"stun:", "stuns:", "turn:", "turns:"};
+    for (const char *p = url; *p != '\0'; p++) {
+        if ((unsigned char)*p <= ' ') {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(url, schemes[i], n) == 0 && url[n] != '\0') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The whole list is replaced: the last of environment and flag wins. White
+ * space around each URL is dropped; an empty value empties the list. */
+static bool set_ice_servers(struct config *cfg, const char *value)
+{
+    char buf[CONFIG_STR_MAX * 4];
+    if (strlen(value) >= sizeof(buf)) {
+        return false;
+    }
+    strcpy(buf, value);
+
+    cfg->ice_count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        tok += strspn(tok, " \t");
+        size_t len = strlen(tok);
+        while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) {
+            tok[--len] = '\0';
+        }
+        if (len == 0) {
+            continue;
+        }
+        if (cfg->ice_count == CONFIG_ICE_MAX || !ice_url_ok(tok) ||
+            !copy_str(cfg->ice_servers[cfg->ice_count], tok)) {
+            return false;
+        }
+        cfg->ice_count++;
+    }
+    return true;
+}
+
 /* Applies one option by its table index. Returns false for a bad value. */
 static bool apply(struct config *cfg, enum option_id id, const char *value)
 {
@@ -188,6 +247,18 @@ static bool apply(struct config *cfg, enum option_id id, const char *value)
         }
         cfg->workers = (unsigned)n;
         return true;
+    case OPT_ICE_SERVERS:
+        return set_ice_servers(cfg, value);
+    case OPT_TURN_USERNAME:
+        return copy_str(cfg->turn_username, value);
+    case OPT_TURN_CREDENTIAL:
+        return copy_str(cfg->turn_credential, value);
+    case OPT_CALL_RING_S:
+        if (!parse_uint(value, 600, &n) || n == 0) {
+            return false;
+        }
+        cfg->call_ring_s = (unsigned)n;
+        return true;
     case OPT_DEMO:
         cfg->demo = value[0] != '\0' && strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
         return true;
@@ -208,6 +279,7 @@ static void set_defaults(struct config *cfg, const char *exe)
     cfg->queue_events = DEFAULT_QUEUE_EVENTS;
     cfg->queue_bytes = DEFAULT_QUEUE_BYTES;
     cfg->workers = 1;
+    cfg->call_ring_s = DEFAULT_CALL_RING_S;
 
     /* The build puts kolabd in build/ and the web client in web-client/dist. */
     char self[CONFIG_STR_MAX];
@@ -292,6 +364,10 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
     }
     if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0')) {
         fprintf(stderr, "kolabd: --tls-cert and --tls-key go together\n");
+        return STATUS_BAD_REQUEST;
+    }
+    if ((cfg->turn_username[0] != '\0') != (cfg->turn_credential[0] != '\0')) {
+        fprintf(stderr, "kolabd: --turn-username and --turn-credential go together\n");
         return STATUS_BAD_REQUEST;
     }
     return STATUS_OK;

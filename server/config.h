@@ -15,6 +15,7 @@
 
 #define CONFIG_ORIGINS_MAX 16
 #define CONFIG_STR_MAX     512
+#define CONFIG_ICE_MAX     8
 
 struct config {
     char host[CONFIG_STR_MAX];
@@ -30,6 +31,15 @@ struct config {
     char redis[CONFIG_STR_MAX];
     /* Processes to run on one data directory and port (needs redis). */
     unsigned workers;
+    /* STUN and TURN servers handed to call clients ("stun:", "stuns:",
+     * "turn:" or "turns:" URLs), and the TURN servers' credentials ("" when
+     * none). */
+    char ice_servers[CONFIG_ICE_MAX][CONFIG_STR_MAX];
+    unsigned ice_count;
+    char turn_username[CONFIG_STR_MAX];
+    char turn_credential[CONFIG_STR_MAX];
+    /* Seconds a call may ring before it ends as missed. */
+    unsigned call_ring_s;
     /* Seed demo accounts and rooms when the database is new. */
     bool demo;
     /* How long a session token lives, in seconds. */
