@@ -12,7 +12,9 @@
 
 #include <stdint.h>
 
+#include "codec.h"
 #include "status.h"
+#include "store_mentoring.h"
 
 /* Registers the request table with the dispatcher. At start-up. */
 void calls_init(void);
@@ -29,5 +31,9 @@ void calls_stop(void);
  * on transfer and close.
  */
 enum status calls_end_room(uint64_t room, const char *reason);
+
+/* The `call` object of PROTOCOL.md: {id, room, state, started_by,
+ * started_ts, accepted_ts?, ended_ts?, end_reason?}. For mentoring_room. */
+void calls_encode(struct proto_writer *w, const struct store_call *c);
 
 #endif
