@@ -17,6 +17,7 @@
 
 #include "accounts.h"
 #include "app.h"
+#include "calls.h"
 #include "chat.h"
 #include "cluster.h"
 #include "config.h"
@@ -37,6 +38,7 @@ static uv_signal_t sigterm_handle;
 static void shutdown_finished(void)
 {
     session_stop();
+    calls_stop();
     cluster_stop();
     store_close(app.store);
     app.store = NULL;
@@ -79,6 +81,7 @@ static int run_server(void)
     }
     accounts_init();
     chat_init();
+    calls_init();
     if (cluster_start(config.redis) != STATUS_OK) {
         log_error("main", "bad --redis address", NULL);
         store_close(app.store);

@@ -1,0 +1,493 @@
+/*
+ * Calls in mentoring rooms.
+ *
+ * A call lives in the store as a row that goes ringing -> active -> ended
+ * (or ringing -> ended). Each state change is stored first, then told to the
+ * room as a `call` event, and its start and end are also posted as system
+ * lines, so the room's history shows them. The signalling between the two
+ * browsers (SDP offer and answer, ICE candidates) is relayed opaque as
+ * `call_signal` user events to the other member only: the staff who may
+ * read a mentoring room never receive it, so they cannot join the media.
+ *
+ * Every ringing call started here has a timer that ends it as `missed`;
+ * accepting or ending it here stops the timer. A call accepted or ended on
+ * another process leaves the timer running; when it fires it finds the call
+ * no longer ringing and does nothing.
+ */
+#include "calls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "app.h"
+#include "cluster.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "encode.h"
+#include "log.h"
+
+#define CALLS_DATA_MAX 16000
+/* Members a call's room may have; a mentoring room has two. */
+#define CALLS_PEERS_MAX 8
+
+/* The ring timer of a call started on this process. */
+struct ring {
+    uv_timer_t timer;
+    uint64_t call;
+    struct ring *next;
+};
+
+static struct ring *rings;
+
+/* ---- events ---------------------------------------------------------------- */
+
+void calls_encode(struct proto_writer *w, const struct store_call *c)
+{
+    bool ended = c->ended_ts != 0;
+    proto_put_map(w, 5 + (c->accepted_ts != 0) + 2 * ended);
+    proto_kv_uint(w, "id", c->id);
+    proto_kv_uint(w, "room", c->room);
+    proto_kv_cstr(w, "state", c->state);
+    proto_kv_uint(w, "started_by", c->started_by);
+    proto_kv_uint(w, "started_ts", c->started_ts);
+    if (c->accepted_ts != 0) {
+        proto_kv_uint(w, "accepted_ts", c->accepted_ts);
+    }
+    if (ended) {
+        proto_kv_uint(w, "ended_ts", c->ended_ts);
+        proto_kv_cstr(w, "end_reason", c->end_reason);
+    }
+}
+
+/* The `call` event to everyone joined to the call's room, on every process. */
+static void publish_call(const struct store_call *c)
+{
+    struct proto_writer w;
+    event_begin(&w, "call", 1);
+    proto_put_cstr(&w, "call");
+    calls_encode(&w, c);
+    struct proto_buf *b = proto_writer_finish(&w);
+    if (b != NULL) {
+        cluster_room_event(c->room, 0, 0, 0, 0, b);
+        proto_buf_unref(b);
+    }
+}
+
+static void system_stored(void *ud, enum status st, const struct store_message *m, bool duplicate)
+{
+    if (st != STATUS_OK) {
+        log_error("calls", "could not post a system line", "status=%s", status_code(st));
+        return;
+    }
+    struct proto_buf *b = encode_message_event(m);
+    if (b != NULL) {
+        cluster_room_event(m->room, m->seq, 0, 0, 0, b);
+        proto_buf_unref(b);
+    }
+}
+
+/* Posts `body` (a JSON object of numbers and fixed words) as a system line. */
+static void post_system(uint64_t room, const char *body, int len)
+{
+    if (len <= 0) {
+        return;
+    }
+    enum status st = store_append(app.store, room, 0, "system", body, (size_t)len, "", 0, 0,
+                                  system_stored, NULL);
+    if (st != STATUS_OK) {
+        log_error("calls", "could not queue a system line", "status=%s", status_code(st));
+    }
+}
+
+static void post_started(const struct store_call *c)
+{
+    char body[128];
+    int len = snprintf(body, sizeof(body), "{\"event\":\"call_started\",\"call\":%llu,\"by\":%llu}",
+                       (unsigned long long)c->id, (unsigned long long)c->started_by);
+    post_system(c->room, body, len);
+}
+
+/* The call's length counts from its acceptance: a call never answered
+ * lasted 0 seconds. */
+static void post_ended(const struct store_call *c)
+{
+    uint64_t duration_s = 0;
+    if (c->accepted_ts != 0 && c->ended_ts > c->accepted_ts) {
+        duration_s = (c->ended_ts - c->accepted_ts) / 1000;
+    }
+    char body[160];
+    int len = snprintf(body, sizeof(body),
+                       "{\"event\":\"call_ended\",\"call\":%llu,\"reason\":\"%s\","
+                       "\"duration_s\":%llu}",
+                       (unsigned long long)c->id, c->end_reason, (unsigned long long)duration_s);
+    post_system(c->room, body, len);
+}
+
+/* ---- ring timers ------------------------------------------------------------- */
+
+static void ring_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Takes the ring of `call` out of the list and stops it; none is fine. */
+static void ring_cancel(uint64_t call)
+{
+    for (struct ring **p = &rings; *p != NULL; p = &(*p)->next) {
+        struct ring *ring = *p;
+        if (ring->call == call) {
+            *p = ring->next;
+            uv_timer_stop(&ring->timer);
+            uv_close((uv_handle_t *)&ring->timer, ring_closed);
+            return;
+        }
+    }
+}
+
+static void ended(const struct store_call *c);
+
+static void ring_expired(uv_timer_t *t)
+{
+    struct ring *ring = t->data;
+    uint64_t id = ring->call;
+    ring_cancel(id);
+
+    /*
+     * LIMITATION: the state is read, then the end stored, in two store
+     * calls. Should another process accept the call between the two, the
+     * fresh call is ended as missed. The window is one store call wide and
+     * needs an acceptance in the ring's last millisecond; a store call that
+     * ends a call only from a given state would close it.
+     */
+    struct store_call c;
+    if (store_call_get(app.store, id, &c) != STATUS_OK || strcmp(c.state, "ringing") != 0) {
+        return;
+    }
+    if (store_call_end(app.store, id, "missed", &c) == STATUS_OK) {
+        ended(&c);
+    }
+}
+
+static void ring_start(uint64_t call)
+{
+    struct ring *ring = malloc(sizeof(*ring));
+    if (ring == NULL) {
+        /* The call rings until someone ends it; nothing else is lost. */
+        log_error("calls", "no memory for a ring timer", "call=%llu", (unsigned long long)call);
+        return;
+    }
+    ring->call = call;
+    uv_timer_init(app.loop, &ring->timer);
+    ring->timer.data = ring;
+    uv_timer_start(&ring->timer, ring_expired, (uint64_t)app.cfg->call_ring_s * 1000, 0);
+    ring->next = rings;
+    rings = ring;
+}
+
+void calls_stop(void)
+{
+    while (rings != NULL) {
+        ring_cancel(rings->call);
+    }
+}
+
+/* What follows every end, whoever ended the call. */
+static void ended(const struct store_call *c)
+{
+    ring_cancel(c->id);
+    log_debug("calls", "call ended", "call=%llu reason=%s", (unsigned long long)c->id,
+              c->end_reason);
+    publish_call(c);
+    post_ended(c);
+}
+
+enum status calls_end_room(uint64_t room, const char *reason)
+{
+    struct store_call c;
+    enum status st = store_call_current(app.store, room, &c);
+    if (st == STATUS_NOT_FOUND) {
+        return STATUS_OK;
+    }
+    if (st == STATUS_OK) {
+        st = store_call_end(app.store, c.id, reason, &c);
+    }
+    /* Ended meanwhile by someone else: what the caller wanted. */
+    if (st == STATUS_CONFLICT) {
+        return STATUS_OK;
+    }
+    if (st == STATUS_OK) {
+        ended(&c);
+    }
+    return st;
+}
+
+/* ---- checks -------------------------------------------------------------------- */
+
+/*
+ * The caller may act in the call room `room`: it is a mentoring room the
+ * caller belongs to, and with `use` ROOM_WRITE not a closed mentorship
+ * (the mentoring rule's answer). Staff reading the room are no members.
+ */
+static enum status require_party(struct req *r, uint64_t room, enum room_use use)
+{
+    struct store_room info;
+    bool member = false;
+
+    enum status st = access_check(r, room, use, &info, NULL);
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (strcmp(info.kind, "mentoring") != 0) {
+        return req_fail(r, STATUS_FORBIDDEN, "calls are only in mentoring rooms");
+    }
+    st = store_member_get(app.store, room, r->conn->session.user, &member, NULL);
+    if (st == STATUS_OK && !member) {
+        return req_fail(r, STATUS_FORBIDDEN, "only the room's members take part in calls");
+    }
+    return st;
+}
+
+/* Reads `call` and finds it. */
+static enum status read_call(struct req *r, struct store_call *c)
+{
+    uint64_t id = 0;
+    enum status st = req_uint(r, "call", &id);
+    if (st != STATUS_OK) {
+        return st;
+    }
+    st = store_call_get(app.store, id, c);
+    return st == STATUS_NOT_FOUND ? req_fail(r, st, "no such call") : st;
+}
+
+static bool call_live(const struct store_call *c)
+{
+    return strcmp(c->state, "ringing") == 0 || strcmp(c->state, "active") == 0;
+}
+
+/* ---- replies ---------------------------------------------------------------------- */
+
+static bool is_turn(const char *url)
+{
+    return strncmp(url, "turn:", 5) == 0 || strncmp(url, "turns:", 6) == 0;
+}
+
+/* The configured STUN and TURN servers, one entry per URL, as WebRTC's
+ * RTCIceServer wants them. */
+static void encode_ice_servers(struct proto_writer *w)
+{
+    const struct config *cfg = app.cfg;
+    bool credentials = cfg->turn_username[0] != '\0';
+
+    proto_put_array(w, cfg->ice_count);
+    for (unsigned i = 0; i < cfg->ice_count; i++) {
+        bool turn = credentials && is_turn(cfg->ice_servers[i]);
+        proto_put_map(w, turn ? 3 : 1);
+        proto_put_cstr(w, "urls");
+        proto_put_array(w, 1);
+        proto_put_cstr(w, cfg->ice_servers[i]);
+        if (turn) {
+            proto_kv_cstr(w, "username", cfg->turn_username);
+            proto_kv_cstr(w, "credential", cfg->turn_credential);
+        }
+    }
+}
+
+static void reply_call(struct req *r, const struct store_call *c, bool ice)
+{
+    struct proto_writer w;
+    reply_begin(&w, &r->ref, ice ? 2 : 1);
+    proto_put_cstr(&w, "call");
+    calls_encode(&w, c);
+    if (ice) {
+        proto_put_cstr(&w, "ice_servers");
+        encode_ice_servers(&w);
+    }
+    reply_send(&r->ref, &w);
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+static enum status handle_call_start(struct req *r)
+{
+    struct store_call c;
+    uint64_t room = 0;
+
+    enum status st = req_uint(r, "room", &room);
+    if (st == STATUS_OK) {
+        st = require_party(r, room, ROOM_WRITE);
+    }
+    if (st == STATUS_OK) {
+        st = store_call_start(app.store, room, r->conn->session.user, &c);
+    }
+    if (st != STATUS_OK) {
+        return st == STATUS_CONFLICT ? req_fail(r, st, "a call is already on") : st;
+    }
+
+    log_debug("calls", "call started", "call=%llu room=%llu", (unsigned long long)c.id,
+              (unsigned long long)room);
+    ring_start(c.id);
+    reply_call(r, &c, true);
+    publish_call(&c);
+    post_started(&c);
+    return STATUS_OK;
+}
+
+static enum status handle_call_accept(struct req *r)
+{
+    struct store_call c;
+
+    enum status st = read_call(r, &c);
+    if (st == STATUS_OK) {
+        st = require_party(r, c.room, ROOM_WRITE);
+    }
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (c.started_by == r->conn->session.user) {
+        return req_fail(r, STATUS_FORBIDDEN, "the other member accepts a call");
+    }
+    st = store_call_accept(app.store, c.id, &c);
+    if (st != STATUS_OK) {
+        return st == STATUS_CONFLICT ? req_fail(r, st, "the call is not ringing") : st;
+    }
+
+    ring_cancel(c.id);
+    reply_call(r, &c, true);
+    publish_call(&c);
+    return STATUS_OK;
+}
+
+static enum status handle_call_end(struct req *r)
+{
+    struct store_call c;
+    const char *reason = "hangup";
+    size_t len = 0;
+
+    enum status st = proto_get_str(r->msg, "reason", &reason, &len);
+    if (st == STATUS_NOT_FOUND) {
+        reason = "hangup";
+    } else if (st != STATUS_OK ||
+               (strcmp(reason, "hangup") != 0 && strcmp(reason, "declined") != 0)) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`reason` must be hangup or declined");
+    }
+    /* Hanging up is allowed in a closed mentorship too: a call must never
+     * be left running because the room stopped taking messages. */
+    st = read_call(r, &c);
+    if (st == STATUS_OK) {
+        st = require_party(r, c.room, ROOM_READ);
+    }
+    if (st == STATUS_OK && !call_live(&c)) {
+        st = req_fail(r, STATUS_CONFLICT, "the call has ended");
+    }
+    if (st == STATUS_OK) {
+        st = store_call_end(app.store, c.id, reason, &c);
+        if (st == STATUS_CONFLICT) {
+            st = req_fail(r, st, "the call has ended");
+        }
+    }
+    if (st != STATUS_OK) {
+        return st;
+    }
+
+    reply_call(r, &c, false);
+    ended(&c);
+    return STATUS_OK;
+}
+
+/* ---- call_signal -------------------------------------------------------------- */
+
+struct peers {
+    uint64_t ids[CALLS_PEERS_MAX];
+    size_t count;
+    uint64_t self;
+};
+
+static void collect_peer(void *ud, const struct store_user *u, uint64_t last_read)
+{
+    struct peers *p = ud;
+    if (u->id != p->self && p->count < CALLS_PEERS_MAX) {
+        p->ids[p->count++] = u->id;
+    }
+}
+
+static enum status read_signal(struct req *r, const char **kind, const char **data, size_t *len)
+{
+    size_t kind_len = 0;
+    enum status st = req_str(r, "kind", kind, &kind_len);
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (strcmp(*kind, "offer") != 0 && strcmp(*kind, "answer") != 0 && strcmp(*kind, "ice") != 0) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`kind` must be offer, answer or ice");
+    }
+    st = req_str(r, "data", data, len);
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (*len == 0) {
+        return req_fail(r, STATUS_BAD_REQUEST, "`data` is empty");
+    }
+    if (*len > CALLS_DATA_MAX) {
+        return req_fail(r, STATUS_TOO_LARGE, "`data` is longer than 16000 bytes");
+    }
+    return STATUS_OK;
+}
+
+/* Relays one piece of signalling to the room's other member, on whichever
+ * process their connections are, and to nobody else. */
+static enum status handle_call_signal(struct req *r)
+{
+    struct store_call c;
+    struct peers peers = {.self = r->conn->session.user};
+    const char *kind, *data;
+    size_t len = 0;
+
+    enum status st = read_call(r, &c);
+    if (st == STATUS_OK) {
+        st = read_signal(r, &kind, &data, &len);
+    }
+    if (st == STATUS_OK) {
+        st = require_party(r, c.room, ROOM_WRITE);
+    }
+    if (st == STATUS_OK && !call_live(&c)) {
+        st = req_fail(r, STATUS_CONFLICT, "the call has ended");
+    }
+    if (st == STATUS_OK) {
+        st = store_members(app.store, c.room, collect_peer, &peers);
+    }
+    if (st != STATUS_OK) {
+        return st;
+    }
+
+    struct proto_writer w;
+    event_begin(&w, "call_signal", 5);
+    proto_kv_uint(&w, "call", c.id);
+    proto_kv_uint(&w, "room", c.room);
+    proto_kv_uint(&w, "from", peers.self);
+    proto_kv_cstr(&w, "kind", kind);
+    proto_kv_str(&w, "data", data, len);
+    struct proto_buf *b = proto_writer_finish(&w);
+    if (b == NULL) {
+        return STATUS_NOMEM;
+    }
+    for (size_t i = 0; i < peers.count; i++) {
+        cluster_user_event(peers.ids[i], b);
+    }
+    proto_buf_unref(b);
+    reply_empty(&r->ref);
+    return STATUS_OK;
+}
+
+static const struct request_def requests[] = {
+    {"call_start", true, ROLE_ANY, handle_call_start},
+    {"call_accept", true, ROLE_ANY, handle_call_accept},
+    {"call_signal", true, ROLE_ANY, handle_call_signal},
+    {"call_end", true, ROLE_ANY, handle_call_end},
+};
+
+void calls_init(void)
+{
+    dispatch_register(requests, sizeof(requests) / sizeof(requests[0]));
+}
