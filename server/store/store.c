@@ -107,7 +107,7 @@
  * point where a reply may say "stored". If the transaction itself fails,
  * every operation in it is reported as unavailable and nothing was stored.
  */
-#include "store.h"
+#include "store_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -202,48 +202,6 @@ static const struct migration migrations[] = {
 /* The columns every message query returns, in the order row_message reads. */
 #define MSG_COLS  "seq, sender, ts, kind, body, client_id, reply_to, edited_ts, deleted"
 #define ROOM_COLS "id, kind, title, creator, last_seq, created_ts"
-
-enum stmt_id {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
-    ST_META_GET,
-    ST_META_PUT,
-    ST_USER_INSERT,
-    ST_USER_BY_NAME,
-    ST_USER_GET,
-    ST_USER_SEARCH,
-    ST_TOKEN_PUT,
-    ST_TOKEN_GET,
-    ST_TOKEN_DELETE,
-    ST_TOKEN_PURGE,
-    ST_ROOM_INSERT,
-    ST_ROOM_GET,
-    ST_ROOM_BY_DM,
-    ST_ROOM_NEXT_SEQ,
-    ST_MEMBER_INSERT,
-    ST_MEMBER_DELETE,
-    ST_MEMBER_GET,
-    ST_MEMBERS,
-    ST_USER_ROOMS,
-    ST_SUMMARIES,
-    ST_READ_MOVE,
-    ST_MSG_BY_CLIENT,
-    ST_MSG_EXISTS,
-    ST_MSG_INSERT,
-    ST_MSG_STATE,
-    ST_MSG_EDIT,
-    ST_MSG_DELETE,
-    ST_MSG_GET,
-    ST_MSG_HISTORY,
-    ST_MSG_OLDER,
-    ST_MSG_SINCE,
-    ST_MSG_SINCE_GAP,
-    ST_COUNT
-};
 
 struct stmt_def {
     const char *name;
@@ -387,49 +345,7 @@ struct store_op {
     char data[];
 };
 
-struct store {
-    uv_loop_t *loop;
-    sqlite3 *db;
-    sqlite3_stmt *stmts[ST_COUNT];
-    char epoch[STORE_EPOCH_LEN + 1];
-    char path[PATH_MAX];
-
-    /* Queued writes, oldest first. */
-    struct store_op *head;
-    struct store_op *tail;
-    size_t queued;
-    uv_timer_t batch_timer;
-    bool flushing;
-
-    /* The checkpointer's connection is used by one pool thread at a time;
-     * ckpt_running (under ckpt_lock) says whether one is using it now. */
-    sqlite3 *ckpt_db;
-    sqlite3_stmt *ckpt_stmt;
-    uv_timer_t ckpt_timer;
-    uv_work_t ckpt_req;
-    uv_mutex_t ckpt_lock;
-    uv_cond_t ckpt_idle;
-    bool ckpt_running;
-    bool ckpt_busy;
-    bool wal_dirty;
-    int ckpt_rc;
-    int ckpt_log;
-    int ckpt_copied;
-
-    bool closing;
-    int handles_open;
-    struct store_stats stats;
-};
-
 /* ---- small helpers ------------------------------------------------------ */
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Copies `len` bytes to `dst` and terminates them; returns the byte after. */
 static char *copy_text(char *dst, const char *src, size_t len)
@@ -439,71 +355,6 @@ static char *copy_text(char *dst, const char *src, size_t len)
     }
     dst[len] = '\0';
     return dst + len + 1;
-}
-
-static bool text_fits(const char *text, size_t max)
-{
-    return text != NULL && strnlen(text, max + 1) <= max;
-}
-
-/* Ids and seqs come from clients too; anything beyond SQLite's integers
- * means "larger than any row", not a negative number. */
-static void bind_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *text, size_t len)
-{
-    sqlite3_bind_text(st, i, text, (int)len, SQLITE_STATIC);
-}
-
-static uint64_t col_u64(sqlite3_stmt *st, int i)
-{
-    sqlite3_int64 v = sqlite3_column_int64(st, i);
-    return v < 0 ? 0 : (uint64_t)v;
-}
-
-/* A text column, SQL NULL read as "". NULL only when SQLite ran out of memory
- * converting the value. */
-static const char *col_text(sqlite3_stmt *st, int i, size_t *len)
-{
-    const char *text = (const char *)sqlite3_column_text(st, i);
-    size_t n = (size_t)sqlite3_column_bytes(st, i);
-
-    if (text == NULL && sqlite3_column_type(st, i) == SQLITE_NULL) {
-        text = "";
-        n = 0;
-    }
-    if (len != NULL) {
-        *len = n;
-    }
-    return text;
-}
-
-static void col_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    size_t n = 0;
-    const char *text = col_text(st, i, &n);
-
-    if (text == NULL) {
-        n = 0;
-    }
-    if (n >= cap) {
-        n = cap - 1;
-    }
-    if (n > 0) {
-        memcpy(out, text, n);
-    }
-    out[n] = '\0';
-}
-
-static void row_user(sqlite3_stmt *st, int c, struct store_user *u)
-{
-    u->id = col_u64(st, c);
-    col_copy(st, c + 1, u->username, sizeof(u->username));
-    col_copy(st, c + 2, u->name, sizeof(u->name));
-    col_copy(st, c + 3, u->role, sizeof(u->role));
 }
 
 static void row_room(sqlite3_stmt *st, int c, struct store_room *r)
@@ -538,7 +389,7 @@ static enum status row_message(sqlite3_stmt *st, int c, uint64_t room, struct st
 
 /* Turns an SQLite result into a status. Only our own failures are logged:
  * constraint answers are the expected outcome of a request. */
-static enum status db_status(const struct store *s, int rc, const char *what)
+enum status store_db_status(const struct store *s, int rc, const char *what)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -569,14 +420,6 @@ static enum status db_status(const struct store *s, int rc, const char *what)
     return STATUS_INTERNAL;
 }
 
-/* Resets a statement after use and drops its bindings, so no persistent
- * statement keeps pointing at a caller's buffer. */
-static void stmt_end(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
 /* Runs a statement that returns no rows. Returns SQLite's result code. */
 static int stmt_run(struct store *s, enum stmt_id id)
 {
@@ -592,7 +435,7 @@ static enum status stmt_exec(struct store *s, enum stmt_id id)
     int rc = stmt_run(s, id);
 
     if (rc != SQLITE_DONE) {
-        return db_status(s, rc, stmt_defs[id].name);
+        return store_db_status(s, rc, stmt_defs[id].name);
     }
     return STATUS_OK;
 }
@@ -612,25 +455,30 @@ static enum status stmt_u64(struct store *s, enum stmt_id id, uint64_t *out, boo
     stmt_end(st);
     if (rc != SQLITE_DONE) {
         *found = false;
-        return db_status(s, rc, stmt_defs[id].name);
+        return store_db_status(s, rc, stmt_defs[id].name);
     }
     return STATUS_OK;
 }
 
+enum status store_tx_begin(struct store *s)
+{
+    return stmt_exec(s, ST_BEGIN);
+}
+
 /* Ends the open transaction, if SQLite has not already ended it. */
-static void tx_rollback(struct store *s)
+void store_tx_rollback(struct store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
         stmt_run(s, ST_ROLLBACK);
     }
 }
 
-static enum status tx_commit(struct store *s)
+enum status store_tx_commit(struct store *s)
 {
     enum status st = stmt_exec(s, ST_COMMIT);
 
     if (st != STATUS_OK) {
-        tx_rollback(s);
+        store_tx_rollback(s);
     }
     return st;
 }
@@ -822,7 +670,7 @@ static enum status stmts_prepare(struct store *s)
             return open_fail(stmt_defs[i].name, rc, s->db);
         }
     }
-    return STATUS_OK;
+    return store_mentoring_prepare(s);
 }
 
 static enum status meta_get(struct store *s, const char *key, char *out, size_t cap, bool *found)
@@ -837,7 +685,7 @@ static enum status meta_get(struct store *s, const char *key, char *out, size_t 
     }
     stmt_end(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return db_status(s, rc, stmt_defs[ST_META_GET].name);
+        return store_db_status(s, rc, stmt_defs[ST_META_GET].name);
     }
     return STATUS_OK;
 }
@@ -895,6 +743,7 @@ static void db_release(struct store *s)
         sqlite3_finalize(s->stmts[i]);
         s->stmts[i] = NULL;
     }
+    store_mentoring_release(s);
     sqlite3_finalize(s->ckpt_stmt);
     s->ckpt_stmt = NULL;
 
@@ -1150,7 +999,7 @@ static enum status append_find(struct store *s, struct store_op *op, bool *found
     if (*found) {
         result = append_keep_original(op, st);
     } else if (rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[ST_MSG_BY_CLIENT].name);
+        result = store_db_status(s, rc, stmt_defs[ST_MSG_BY_CLIENT].name);
     }
     stmt_end(st);
     return result;
@@ -1252,7 +1101,7 @@ static enum status message_state(struct store *s, const struct store_op *op, uin
         *deleted = sqlite3_column_int(st, 1) != 0;
         result = STATUS_OK;
     } else if (rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[ST_MSG_STATE].name);
+        result = store_db_status(s, rc, stmt_defs[ST_MSG_STATE].name);
     }
     stmt_end(st);
     return result;
@@ -1440,7 +1289,7 @@ static void batch_commit(struct store *s, struct store_op *ops, size_t n)
         s->stats.commits++;
         s->stats.ops += n;
     } else {
-        tx_rollback(s);
+        store_tx_rollback(s);
         s->stats.failed_batches++;
         log_error("store", "batch failed", "ops=%zu rc=%d err=%s", n, rc, sqlite3_errstr(rc));
         for (struct store_op *op = ops; op != NULL; op = op->next) {
@@ -1736,7 +1585,7 @@ static enum status user_fetch(struct store *s, enum stmt_id id, struct store_use
         }
         result = STATUS_OK;
     } else if (rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[id].name);
+        result = store_db_status(s, rc, stmt_defs[id].name);
     }
     stmt_end(st);
     return result;
@@ -1807,7 +1656,7 @@ enum status store_user_search(struct store *s, const char *query, unsigned limit
         each(ud, &u);
     }
     stmt_end(st);
-    return rc == SQLITE_DONE ? STATUS_OK : db_status(s, rc, stmt_defs[ST_USER_SEARCH].name);
+    return rc == SQLITE_DONE ? STATUS_OK : store_db_status(s, rc, stmt_defs[ST_USER_SEARCH].name);
 }
 
 enum status store_token_put(struct store *s, const uint8_t hash[32], uint64_t user,
@@ -1834,7 +1683,7 @@ enum status store_token_lookup(struct store *s, const uint8_t hash[32], uint64_t
         *expires_ms = col_u64(st, 1);
         result = STATUS_OK;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[ST_TOKEN_GET].name);
+        result = store_db_status(s, rc, stmt_defs[ST_TOKEN_GET].name);
     }
     stmt_end(st);
     return result;
@@ -1869,7 +1718,7 @@ static enum status room_fetch(struct store *s, enum stmt_id id, struct store_roo
         row_room(st, 0, out);
         result = STATUS_OK;
     } else if (rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[id].name);
+        result = store_db_status(s, rc, stmt_defs[id].name);
     }
     stmt_end(st);
     return result;
@@ -1903,8 +1752,8 @@ static enum status dm_key_make(uint64_t creator, const uint64_t *members, size_t
     return STATUS_OK;
 }
 
-static enum status member_insert(struct store *s, uint64_t room, uint64_t user, uint64_t now,
-                                 bool *added)
+enum status store_member_insert(struct store *s, uint64_t room, uint64_t user, uint64_t now,
+                                bool *added)
 {
     sqlite3_stmt *st = s->stmts[ST_MEMBER_INSERT];
 
@@ -1917,9 +1766,9 @@ static enum status member_insert(struct store *s, uint64_t room, uint64_t user, 
 }
 
 /* Inserts the room and its members; runs inside the caller's transaction. */
-static enum status room_insert(struct store *s, const char *kind, const char *title,
-                               uint64_t creator, const uint64_t *members, size_t n,
-                               const char *dm_key, struct store_room *out)
+enum status store_room_insert(struct store *s, const char *kind, const char *title,
+                              uint64_t creator, const uint64_t *members, size_t n,
+                              const char *dm_key, struct store_room *out)
 {
     uint64_t now = now_ms();
     sqlite3_stmt *st = s->stmts[ST_ROOM_INSERT];
@@ -1938,10 +1787,10 @@ static enum status room_insert(struct store *s, const char *kind, const char *ti
 
     bool added = false;
     if (result == STATUS_OK) {
-        result = member_insert(s, out->id, creator, now, &added);
+        result = store_member_insert(s, out->id, creator, now, &added);
     }
     for (size_t i = 0; i < n && result == STATUS_OK; i++) {
-        result = member_insert(s, out->id, members[i], now, &added);
+        result = store_member_insert(s, out->id, members[i], now, &added);
     }
     return result;
 }
@@ -1961,7 +1810,7 @@ static enum status room_find_or_insert(struct store *s, const char *kind, const 
             return st;
         }
     }
-    return room_insert(s, kind, title, creator, members, n, dm_key, out);
+    return store_room_insert(s, kind, title, creator, members, n, dm_key, out);
 }
 
 enum status store_room_create(struct store *s, const char *kind, const char *title,
@@ -1992,10 +1841,10 @@ enum status store_room_create(struct store *s, const char *kind, const char *tit
     bool found = false;
     st = room_find_or_insert(s, kind, title, creator, members, n, dm_key, out, &found);
     if (st != STATUS_OK) {
-        tx_rollback(s);
+        store_tx_rollback(s);
         return st;
     }
-    st = tx_commit(s);
+    st = store_tx_commit(s);
     if (st == STATUS_OK && existed != NULL) {
         *existed = found;
     }
@@ -2020,7 +1869,7 @@ enum status store_member_get(struct store *s, uint64_t room, uint64_t user, bool
 enum status store_member_add(struct store *s, uint64_t room, uint64_t user)
 {
     bool added = false;
-    enum status st = member_insert(s, room, user, now_ms(), &added);
+    enum status st = store_member_insert(s, room, user, now_ms(), &added);
 
     if (st == STATUS_OK && !added) {
         st = STATUS_CONFLICT;
@@ -2028,14 +1877,22 @@ enum status store_member_add(struct store *s, uint64_t room, uint64_t user)
     return st;
 }
 
-enum status store_member_remove(struct store *s, uint64_t room, uint64_t user)
+enum status store_member_delete(struct store *s, uint64_t room, uint64_t user, bool *removed)
 {
     sqlite3_stmt *st = s->stmts[ST_MEMBER_DELETE];
 
     bind_u64(st, 1, room);
     bind_u64(st, 2, user);
     enum status result = stmt_exec(s, ST_MEMBER_DELETE);
-    if (result != STATUS_OK || sqlite3_changes(s->db) > 0) {
+    *removed = result == STATUS_OK && sqlite3_changes(s->db) > 0;
+    return result;
+}
+
+enum status store_member_remove(struct store *s, uint64_t room, uint64_t user)
+{
+    bool removed = false;
+    enum status result = store_member_delete(s, room, user, &removed);
+    if (result != STATUS_OK || removed) {
         return result;
     }
     /* Nothing removed: say whether the room or only the membership is missing. */
@@ -2060,7 +1917,7 @@ enum status store_members(struct store *s, uint64_t room, store_member_fn each, 
         each(ud, &u, col_u64(st, 4));
     }
     stmt_end(st);
-    return rc == SQLITE_DONE ? STATUS_OK : db_status(s, rc, stmt_defs[ST_MEMBERS].name);
+    return rc == SQLITE_DONE ? STATUS_OK : store_db_status(s, rc, stmt_defs[ST_MEMBERS].name);
 }
 
 enum status store_user_rooms(struct store *s, uint64_t user, uint64_t *out, size_t cap, size_t *n)
@@ -2080,7 +1937,7 @@ enum status store_user_rooms(struct store *s, uint64_t user, uint64_t *out, size
     }
     stmt_end(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return db_status(s, rc, stmt_defs[ST_USER_ROOMS].name);
+        return store_db_status(s, rc, stmt_defs[ST_USER_ROOMS].name);
     }
     return STATUS_OK;
 }
@@ -2126,7 +1983,7 @@ enum status store_room_summaries(struct store *s, uint64_t user, store_summary_f
     }
     stmt_end(st);
     if (result == STATUS_OK && rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[ST_SUMMARIES].name);
+        result = store_db_status(s, rc, stmt_defs[ST_SUMMARIES].name);
     }
     return result;
 }
@@ -2160,7 +2017,7 @@ static enum status message_rows(struct store *s, enum stmt_id id, uint64_t room,
     }
     stmt_end(st);
     if (result == STATUS_OK && rc != SQLITE_DONE) {
-        result = db_status(s, rc, stmt_defs[id].name);
+        result = store_db_status(s, rc, stmt_defs[id].name);
     }
     return result;
 }
