@@ -23,6 +23,7 @@
 #include "config.h"
 #include "demo.h"
 #include "log.h"
+#include "mentoring.h"
 #include "net.h"
 #include "session.h"
 #include "store.h"
@@ -39,6 +40,7 @@ static void shutdown_finished(void)
 {
     session_stop();
     calls_stop();
+    mentoring_stop();
     cluster_stop();
     store_close(app.store);
     app.store = NULL;
@@ -82,6 +84,7 @@ static int run_server(void)
     accounts_init();
     chat_init();
     calls_init();
+    mentoring_init();
     if (cluster_start(config.redis) != STATUS_OK) {
         log_error("main", "bad --redis address", NULL);
         store_close(app.store);
