@@ -5,6 +5,7 @@
 
 #include "accounts.h"
 #include "log.h"
+#include "store_mentoring.h"
 
 #define DEMO_PASSWORD "kolab-demo"
 
@@ -20,6 +21,7 @@ static const struct demo_user demo_users[] = {
     {"putu", "Putu Ananda (Mahasiswa)", "student"},
     {"wayan", "Wayan Sudarma (Koperasi Sari Mertha)", "koperasi"},
     {"dinas", "Komang Dewi (Dinas Koperasi dan UMKM)", "moderator"},
+    {"komang", "Komang Ari Santika (Mentor Keuangan dan Perizinan)", "mentor"},
 };
 
 struct demo_line {
@@ -44,6 +46,31 @@ static const struct demo_line group_lines[] = {
     {2, "Saya Putu, mahasiswa Sistem Informasi. Saya mencari tempat magang di UMKM."},
     {0, "Putu, Endek Lestari butuh bantuan mengelola toko online. Nanti kita ngobrol ya."},
 };
+
+/* The two mentors' topics, both available, and one waiting request, so
+ * that the moderator's queue is not empty. */
+static enum status seed_mentoring(struct store *store, uint64_t made, uint64_t komang,
+                                  uint64_t wayan)
+{
+    static const char *const made_topics[] = {"digital_marketing", "packaging", "export"};
+    static const char *const komang_topics[] = {"bookkeeping", "licensing", "haki", "other"};
+    const bool available = true;
+    struct store_mentor mentor;
+    struct store_mrequest request;
+
+    enum status st = store_mentor_set(store, made, made_topics, 3, &available, &mentor);
+    if (st == STATUS_OK) {
+        st = store_mentor_set(store, komang, komang_topics, 4, &available, &mentor);
+    }
+    if (st == STATUS_OK) {
+        st = store_mrequest_create(store, wayan, "bookkeeping",
+                                   "Pembukuan simpan pinjam anggota kami masih di buku tulis. "
+                                   "Kami ingin mulai mencatat di komputer dan menyusun laporan "
+                                   "bulanan untuk rapat anggota.",
+                                   &request);
+    }
+    return st;
+}
 
 static void queued(void *ud, enum status st, const struct store_message *m, bool duplicate)
 {
@@ -102,6 +129,9 @@ enum status demo_seed(struct store *store)
     if (st == STATUS_OK) {
         st = post_lines(store, group.id, ids, group_lines,
                         sizeof(group_lines) / sizeof(group_lines[0]));
+    }
+    if (st == STATUS_OK) {
+        st = seed_mentoring(store, ids[1], ids[5], ids[3]);
     }
     if (st == STATUS_OK) {
         log_info("demo", "demo data seeded", "users=%zu",
