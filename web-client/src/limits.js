@@ -95,3 +95,17 @@ export function clampBytes(text, max) {
     }
     return out;
 }
+
+// What is wrong with a free text of at most `max` bytes (a description, a
+// reason, an agenda), as a notice, or null. Blank counts as missing when
+// the text is required, and is fine (sent as nothing) when it is not.
+export function checkText(text, max, { required = true } = {}) {
+    if (required && isBlank(text)) {
+        return notice('form.required');
+    }
+    const bytes = byteLength(text);
+    if (bytes > max) {
+        return notice('form.too_long', { bytes, max });
+    }
+    return null;
+}

@@ -108,7 +108,8 @@ export class RoomReader {
         const room = this.store.rooms.get(roomId);
         const log = this.store.logs.get(roomId);
         const newest = log ? log.synced : 0;
-        if (!room || newest <= (room.last_read || 0)) {
+        // A reader who is not a member has no marker to move.
+        if (!room || room.viewOnly || newest <= (room.last_read || 0)) {
             return;
         }
         this.store.markReadLocal(roomId, newest);

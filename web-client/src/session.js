@@ -11,7 +11,9 @@
 // belonging to an older socket is dropped when its replies come back.
 
 import * as api from './api.js';
+import { CallController } from './call.js';
 import { CLOSE_SESSION_ENDED, RequestError } from './connection.js';
+import { MentoringClient } from './mentoringclient.js';
 import { Outbox } from './outbox.js';
 import { RoomReader } from './reader.js';
 import { Writer } from './writer.js';
@@ -29,6 +31,8 @@ export class Session {
         this.joined = new Set();
         this.reader = new RoomReader(this);
         this.writer = new Writer(this);
+        this.mentoring = new MentoringClient(this);
+        this.calls = new CallController({ conn: connection, store, onChange: () => store.changed() });
         this.helloWaiters = [];
         // Set when the server ended the session (another tab signed out, the
         // token expired), so the sign-in screen can say why it is back.
@@ -83,10 +87,14 @@ export class Session {
         if (!user) {
             this.outbox = null;
             this.reader.close();
+            this.calls.reset();
             return;
         }
         this.sessionEnded = false;
         this.useOutbox(user.id);
+        // Mentoring's lists load beside the rooms; neither waits for the other.
+        this.mentoring.onHello(user, () => gen === this.generation);
+        this.calls.onHello();
         try {
             await this.syncRooms(gen);
         } catch {
@@ -157,6 +165,7 @@ export class Session {
         }
         this.sessionEnded = false;
         this.reader.close();
+        this.calls.reset();
         this.outbox = null;
         this.store.setMe(null);
         this.conn.restart();
@@ -172,7 +181,8 @@ export class Session {
         this.store.setRooms(reply.rooms || []);
         // A room that refuses the join (the user was just removed) must not
         // hold up the others or the outbox; only a dropped link ends the sync.
-        const joins = (reply.rooms || [])
+        // Rooms opened only to read are joined again too.
+        const joins = [...this.store.rooms.values()]
             .filter((room) => !this.joined.has(room.id))
             .map((room) =>
                 this.joinRoom(room.id, gen).catch((err) => {
@@ -236,6 +246,27 @@ export class Session {
         }
     }
 
+    // Opens a room the user may read without being a member (staff reading
+    // a mentoring room): it is joined like any room, kept out of the room
+    // list, and shown without a composer.
+    async viewRoom(roomId) {
+        const known = this.store.rooms.get(roomId);
+        if (known && this.joined.has(roomId)) {
+            return;
+        }
+        if (!known) {
+            this.store.upsertRoom({ id: roomId, kind: 'mentoring', title: '', viewOnly: true });
+        }
+        try {
+            await this.joinRoom(roomId);
+        } catch (err) {
+            if (!known) {
+                this.store.removeRoom(roomId);
+            }
+            throw err;
+        }
+    }
+
     // Joins rooms that appeared since the last sync, for example a DM that
     // someone else just started with this user.
     async refreshRooms() {
@@ -275,9 +306,18 @@ export class Session {
             case 'member':
                 this.onMember(ev);
                 break;
+            case 'call':
+                store.mentoring.applyCall(ev.call);
+                store.changed();
+                this.calls.onCallEvent(ev.call);
+                break;
+            case 'call_signal':
+                this.calls.onSignal(ev);
+                break;
             default:
                 // Events of features this client does not show are ignored,
                 // as the protocol asks of clients.
+                this.mentoring.onEvent(ev);
                 break;
         }
     }

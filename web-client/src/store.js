@@ -3,6 +3,7 @@
 // is online, and the unsent messages. The session writes here, the views read
 // from here; every change schedules one notification to the views.
 
+import { MentoringState } from './mentoring.js';
 import { RoomLog } from './roomlog.js';
 
 // How long a typing event keeps its "is typing" line up, per the protocol.
@@ -28,6 +29,7 @@ export class ChatStore {
         this.presence = new Map();
         this.typing = new Map();
         this.pending = [];
+        this.mentoring = new MentoringState();
         this.changed();
     }
 
@@ -91,9 +93,16 @@ export class ChatStore {
     }
 
     // Replaces the room list with the server's, keeping local knowledge
-    // (messages, members) of rooms that remain.
+    // (messages, members) of rooms that remain. Rooms opened to read
+    // without being a member (staff reading a mentoring room) are kept: the
+    // server's list has only the user's own.
     setRooms(list) {
         const next = new Map();
+        for (const room of this.rooms.values()) {
+            if (room.viewOnly) {
+                next.set(room.id, room);
+            }
+        }
         for (const room of list) {
             next.set(room.id, { ...this.rooms.get(room.id), ...room });
             if (room.peer) {
@@ -117,10 +126,11 @@ export class ChatStore {
         this.changed();
     }
 
-    // Rooms with the most recently active first.
+    // The user's rooms with the most recently active first (rooms opened
+    // only to read are not the user's).
     roomList() {
         const activity = (r) => (r.last ? r.last.ts : 0);
-        return [...this.rooms.values()].sort((a, b) => activity(b) - activity(a) || b.id - a.id);
+        return [...this.rooms.values()].filter((r) => !r.viewOnly).sort((a, b) => activity(b) - activity(a) || b.id - a.id);
     }
 
     // Takes in a `join` reply: room fields, members with their online state

@@ -1,12 +1,48 @@
-// An open room: its header, messages, who is typing, and the composer.
+// An open room: its header, messages, who is typing, and the composer. A
+// mentoring room adds its panel (a tab on phones, beside the chat on wide
+// screens) and the call button, and has no composer where nobody may write
+// (closed) or this user may only read (staff).
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Avatar } from './Avatar.jsx';
 import { Composer } from './Composer.jsx';
+import { MentoringPanel } from './MentoringPanel.jsx';
 import { MessageList } from './MessageList.jsx';
 import { TypingIndicator } from './TypingIndicator.jsx';
 import { dmPeer, roomAvatarId, roomName } from './names.js';
+
+// Why nobody (or not this user) may write in a room; null when they may.
+function readOnlyReason(room, req) {
+    if (room.viewOnly) {
+        return 'staff';
+    }
+    if (req && req.status === 'closed') {
+        return 'closed';
+    }
+    return null;
+}
+
+function CallButton({ session, store, room, req }) {
+    const calls = session.calls;
+    if (room.viewOnly || !req || req.status !== 'active') {
+        return null;
+    }
+    const state = store.mentoring.room(room.id);
+    const ongoing = calls.busy() || Boolean(state && state.call);
+    return (
+        <button
+            type="button"
+            class="btn btn--primary btn--small conv__call"
+            disabled={ongoing || store.connState !== 'online'}
+            title={ongoing ? t('call.ongoing') : t('call.start')}
+            data-testid="call-button"
+            onClick={() => calls.start(room.id)}
+        >
+            {t('call.start')}
+        </button>
+    );
+}
 
 function Subtitle({ store, room }) {
     if (room.kind === 'dm') {
@@ -33,8 +69,19 @@ function Subtitle({ store, room }) {
 export function Conversation({ store, session, room, onBack }) {
     const [replyTo, setReplyTo] = useState(null);
     const [editing, setEditing] = useState(null);
+    const [tab, setTab] = useState('chat');
+    const [loadError, setLoadError] = useState(false);
     const name = roomName(store, room);
     const peer = room.kind === 'dm' ? dmPeer(store, room) : null;
+    const mentoring = room.kind === 'mentoring';
+    const req = mentoring ? store.mentoring.requestForRoom(room.id) : null;
+    const readOnly = mentoring ? readOnlyReason(room, req) : null;
+
+    useEffect(() => {
+        if (mentoring) {
+            session.mentoring.loadRoom(room.id).catch(() => setLoadError(true));
+        }
+    }, [room.id]);
 
     // The same object for the life of the room, so the messages (memoized)
     // are not rendered again when a reply or an edit starts.
@@ -56,46 +103,95 @@ export function Conversation({ store, session, room, onBack }) {
         },
     }), [room.id]);
 
-    return (
-        <section class="conv" aria-label={name} data-testid="conversation" data-room-id={room.id}>
-            <header class="conv__head">
-                <button
-                    type="button"
-                    class="btn btn--ghost conv__back"
-                    title={t('chat.back')}
-                    data-testid="back-button"
-                    onClick={onBack}
-                >
-                    <span aria-hidden="true">←</span>
-                    <span class="sr-only">{t('chat.back')}</span>
-                </button>
-                <Avatar
-                    name={name}
-                    id={roomAvatarId(store, room)}
-                    online={peer ? store.presenceOf(peer.id) : undefined}
-                    size="sm"
-                />
-                <div class="conv__titles">
-                    <h2 class="conv__title" data-testid="conversation-title">
-                        {name}
-                    </h2>
-                    <Subtitle store={store} room={room} />
-                </div>
-            </header>
-            <MessageList store={store} session={session} room={room} items={store.conversation(room.id)} handlers={handlers} />
-            <TypingIndicator store={store} roomId={room.id} />
-            <Composer
-                key={room.id}
-                store={store}
-                session={session}
-                roomId={room.id}
-                replyTo={replyTo}
-                editing={editing}
-                onDone={() => {
-                    setReplyTo(null);
-                    setEditing(null);
-                }}
+    const head = (
+        <header class="conv__head">
+            <button
+                type="button"
+                class="btn btn--ghost conv__back"
+                title={t('chat.back')}
+                data-testid="back-button"
+                onClick={onBack}
+            >
+                <span aria-hidden="true">←</span>
+                <span class="sr-only">{t('chat.back')}</span>
+            </button>
+            <Avatar
+                name={name}
+                id={roomAvatarId(store, room)}
+                online={peer ? store.presenceOf(peer.id) : undefined}
+                size="sm"
             />
+            <div class="conv__titles">
+                <h2 class="conv__title" data-testid="conversation-title">
+                    {name}
+                </h2>
+                <Subtitle store={store} room={room} />
+            </div>
+            {mentoring && <CallButton session={session} store={store} room={room} req={req} />}
+        </header>
+    );
+    const chat = (
+        <>
+            <MessageList store={store} session={session} room={room} items={store.conversation(room.id)} handlers={handlers} />
+            {readOnly ? (
+                <p class="conv__readonly" role="note" data-testid="readonly-note" data-reason={readOnly}>
+                    {t(`chat.readonly_${readOnly}`)}
+                </p>
+            ) : (
+                <>
+                    <TypingIndicator store={store} roomId={room.id} />
+                    <Composer
+                        key={room.id}
+                        store={store}
+                        session={session}
+                        roomId={room.id}
+                        replyTo={replyTo}
+                        editing={editing}
+                        onDone={() => {
+                            setReplyTo(null);
+                            setEditing(null);
+                        }}
+                    />
+                </>
+            )}
+        </>
+    );
+
+    if (!mentoring) {
+        return (
+            <section class="conv" aria-label={name} data-testid="conversation" data-room-id={room.id}>
+                {head}
+                {chat}
+            </section>
+        );
+    }
+    return (
+        <section
+            class={`conv conv--mentoring conv--tab-${tab}`}
+            aria-label={name}
+            data-testid="conversation"
+            data-room-id={room.id}
+        >
+            {head}
+            <div class="tabs conv__tabs" role="tablist">
+                {['chat', 'details'].map((which) => (
+                    <button
+                        type="button"
+                        role="tab"
+                        key={which}
+                        class="tabs__tab"
+                        aria-selected={tab === which ? 'true' : 'false'}
+                        data-testid={`conv-tab-${which}`}
+                        onClick={() => setTab(which)}
+                    >
+                        {t(`chat.tab_${which}`)}
+                    </button>
+                ))}
+            </div>
+            <div class="conv__body">
+                <div class="conv__chat">{chat}</div>
+                <MentoringPanel session={session} store={store} room={room} loadError={loadError} />
+            </div>
         </section>
     );
 }

@@ -4,9 +4,10 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { errorText, getLang, t } from '../i18n.js';
+import { systemLine } from '../systemline.js';
 import { preview } from '../text.js';
 import { formatTime } from '../time.js';
-import { userName } from './names.js';
+import { anyUserName, userName } from './names.js';
 
 export function messageKey(msg) {
     return msg.pending ? `c-${msg.client_id}` : `s-${msg.seq}`;
@@ -106,9 +107,10 @@ export const MessageItem = memo(MessageItemView, sameMessageProps);
 function MessageItemView({ store, session, msg, showAuthor, readLabel, open, onToggle, handlers }) {
     const mine = store.isMe(msg.from);
     if (msg.kind === 'system') {
+        const text = systemLine(msg.body, { name: (id) => anyUserName(store, id), lang: getLang() });
         return (
-            <div class="msg msg--system" data-testid="message" data-seq={msg.seq}>
-                <p class="msg__body">{msg.body}</p>
+            <div class="msg msg--system" data-testid="message" data-kind="system" data-seq={msg.seq}>
+                <p class="msg__body" data-testid="system-line">{text}</p>
             </div>
         );
     }

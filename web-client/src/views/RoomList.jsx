@@ -1,10 +1,11 @@
 // The list of conversations: name, last message, its time, unread count.
 
 import { getLang, t } from '../i18n.js';
+import { systemLine } from '../systemline.js';
 import { preview } from '../text.js';
 import { formatShortDate, formatTime, relativeDay } from '../time.js';
 import { Avatar } from './Avatar.jsx';
-import { dmPeer, roomAvatarId, roomName, userName } from './names.js';
+import { anyUserName, dmPeer, roomAvatarId, roomName, userName } from './names.js';
 
 function lastLine(store, room) {
     const last = room.last;
@@ -13,6 +14,9 @@ function lastLine(store, room) {
     }
     if (last.deleted) {
         return t('rooms.deleted');
+    }
+    if (last.kind === 'system') {
+        return preview(systemLine(last.body, { name: (id) => anyUserName(store, id) }));
     }
     const text = preview(last.body);
     if (store.isMe(last.from)) {

@@ -1,7 +1,7 @@
 // Small hooks that connect the views to the store and the language choice.
 
-import { useEffect, useReducer } from 'preact/hooks';
-import { getLang, onLangChange } from '../i18n.js';
+import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { errorNotice, getLang, onLangChange } from '../i18n.js';
 
 // Re-renders the calling component whenever the store changes. Effects run
 // after the first paint, and the server's hello can arrive before that: the
@@ -21,4 +21,33 @@ export function useLang() {
     const [, bump] = useReducer((n) => n + 1, 0);
     useEffect(() => onLangChange(bump), []);
     return getLang();
+}
+
+// Runs one request at a time for a form or a button: `busy` while it runs,
+// `error` (a notice) when it failed. `run(fn)` resolves with fn's result,
+// or undefined after a failure.
+export function useAction() {
+    const [busy, setBusy] = useState(false);
+    const [error, setError] = useState(null);
+    const live = useRef(true);
+    useEffect(() => () => {
+        live.current = false;
+    }, []);
+    async function run(fn) {
+        setBusy(true);
+        setError(null);
+        try {
+            return await fn();
+        } catch (err) {
+            if (live.current) {
+                setError(err && err.key ? err : errorNotice(err));
+            }
+            return undefined;
+        } finally {
+            if (live.current) {
+                setBusy(false);
+            }
+        }
+    }
+    return { busy, error, setError, run };
 }

@@ -1,12 +1,43 @@
 // How people and rooms are named on screen.
 
 import { t } from '../i18n.js';
+import { TOPICS } from '../mentoring.js';
+
+// A mentoring topic's label in the reader's language.
+export function topicLabel(topic) {
+    return TOPICS.includes(topic) ? t(`topic.${topic}`) : t('topic.other');
+}
 
 export function userName(store, userId) {
     if (store.isMe(userId)) {
         return t('chat.you');
     }
     return store.userName(userId) || t('chat.unknown_user', { id: userId });
+}
+
+// A name for any user id: the users met in rooms, then those named by
+// mentoring requests and mentor profiles (a former mentor is no longer a
+// member of the room whose lines mention them).
+export function anyUserName(store, userId) {
+    if (store.isMe(userId) || store.userName(userId)) {
+        return userName(store, userId);
+    }
+    const m = store.mentoring;
+    if (m) {
+        const mentor = m.mentors.get(userId);
+        if (mentor) {
+            return mentor.user.name;
+        }
+        for (const req of m.requests.values()) {
+            if (req.business && req.business.id === userId) {
+                return req.business.name;
+            }
+            if (req.mentor && req.mentor.id === userId) {
+                return req.mentor.name;
+            }
+        }
+    }
+    return t('chat.unknown_user', { id: userId });
 }
 
 // The other person of a DM, from the rooms reply or else the member list.
@@ -40,11 +71,20 @@ export function roomAvatarId(store, room) {
     return room.id;
 }
 
-// A DM is named after the other person, any other room by its title.
+// A DM is named after the other person; a mentoring room after its topic
+// and business, in the reader's language once its request is known (the
+// server's title is in Indonesian); any other room by its title.
 export function roomName(store, room) {
     if (room.kind === 'dm') {
         const peer = dmPeer(store, room);
         return peer ? peer.name || peer.username : t('rooms.dm');
+    }
+    if (room.kind === 'mentoring') {
+        const req = store.mentoring && store.mentoring.requestForRoom(room.id);
+        if (req && req.business) {
+            return t('rooms.mentoring_title', { topic: topicLabel(req.topic), name: req.business.name });
+        }
+        return room.title || t('rooms.mentoring');
     }
     return room.title || t('rooms.group');
 }

@@ -1,0 +1,218 @@
+// The agency's desk (moderators and admins): the live queue with assigning
+// to a chosen mentor or to the least-loaded one, the auto-assign setting,
+// the mentorships under way (opened to read), and the figures.
+
+import { useEffect, useState } from 'preact/hooks';
+import { t } from '../i18n.js';
+import { TOPICS } from '../mentoring.js';
+import { formatDuration } from '../systemline.js';
+import { useAction } from './hooks.js';
+import { FormError, MentorPicker, RequestCard, TransferForm, topicLabel } from './MentoringParts.jsx';
+
+function QueueItem({ session, store, req }) {
+    const [picking, setPicking] = useState(false);
+    const action = useAction();
+    async function assign(mentorId) {
+        const done = await action.run(async () => {
+            await session.mentoring.assign(req.id, mentorId);
+            return true;
+        });
+        if (done) {
+            setPicking(false);
+        }
+    }
+    return (
+        <RequestCard req={req} showBusiness testid="queue-item">
+            {picking ? (
+                <div class="mform">
+                    <p class="field__label">{t('mentoring.pick_for', { topic: topicLabel(req.topic) })}</p>
+                    <MentorPicker
+                        session={session}
+                        store={store}
+                        topic={req.topic}
+                        exclude={req.status === 'offered' && req.mentor ? req.mentor.id : null}
+                        busy={action.busy}
+                        onPick={(m) => assign(m.user.id)}
+                    />
+                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setPicking(false)}>
+                        {t('chat.cancel')}
+                    </button>
+                </div>
+            ) : (
+                <>
+                    <button type="button" class="btn btn--primary btn--small" disabled={action.busy} data-testid="queue-assign" onClick={() => setPicking(true)}>
+                        {req.status === 'offered' ? t('mentoring.reassign') : t('mentoring.assign')}
+                    </button>
+                    <button type="button" class="btn btn--ghost btn--small" disabled={action.busy} data-testid="queue-auto" onClick={() => assign(null)}>
+                        {t('mentoring.assign_auto')}
+                    </button>
+                </>
+            )}
+            <FormError error={action.error} testid="queue-error" />
+        </RequestCard>
+    );
+}
+
+function ActiveItem({ session, store, req, onViewRoom }) {
+    const [transferring, setTransferring] = useState(false);
+    const action = useAction();
+    return (
+        <RequestCard req={req} showBusiness testid="active-item">
+            {transferring ? (
+                <TransferForm session={session} store={store} req={req} onDone={() => setTransferring(false)} />
+            ) : (
+                <>
+                    <button
+                        type="button"
+                        class="btn btn--ghost btn--small"
+                        disabled={action.busy}
+                        data-testid="active-view"
+                        onClick={() => action.run(() => onViewRoom(req.room))}
+                    >
+                        {t('mentoring.read_room')}
+                    </button>
+                    <button type="button" class="btn btn--ghost btn--small" data-testid="active-transfer" onClick={() => setTransferring(true)}>
+                        {t('mentoring.transfer')}
+                    </button>
+                </>
+            )}
+            <FormError error={action.error} />
+        </RequestCard>
+    );
+}
+
+function rating(avg, count) {
+    return count ? t('figures.rating_value', { avg: avg.toFixed(1), count }) : '–';
+}
+
+function FigureRow({ label, row, testid }) {
+    return (
+        <tr data-testid={testid}>
+            <th scope="row">{label}</th>
+            <td>{row.requests}</td>
+            <td>{row.assigned}</td>
+            <td>{row.assigned ? formatDuration(row.wait_avg_s || 0) : '–'}</td>
+            <td>{row.sessions_held}</td>
+            <td>{rating(row.rating_avg || 0, row.ratings || 0)}</td>
+        </tr>
+    );
+}
+
+function Figures({ session, store }) {
+    const action = useAction();
+    const figures = store.mentoring.figures;
+    useEffect(() => {
+        action.run(() => session.mentoring.loadFigures());
+    }, []);
+    const byTopic = new Map((figures ? figures.topics : []).map((row) => [row.topic, row]));
+    return (
+        <div class="msection" data-testid="figures">
+            <div class="mform__row">
+                <h3 class="msection__title">{t('figures.title')}</h3>
+                <button type="button" class="btn btn--ghost btn--small" disabled={action.busy} data-testid="figures-refresh" onClick={() => action.run(() => session.mentoring.loadFigures())}>
+                    {t('figures.refresh')}
+                </button>
+            </div>
+            <FormError error={action.error} />
+            {figures && (
+                <div class="figures">
+                    <table>
+                        <thead>
+                            <tr>
+                                <th scope="col">{t('mentoring.topic')}</th>
+                                <th scope="col">{t('figures.requests')}</th>
+                                <th scope="col">{t('figures.assigned')}</th>
+                                <th scope="col">{t('figures.wait')}</th>
+                                <th scope="col">{t('figures.sessions')}</th>
+                                <th scope="col">{t('figures.rating')}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {TOPICS.filter((name) => byTopic.has(name)).map((name) => (
+                                <FigureRow key={name} label={topicLabel(name)} row={byTopic.get(name)} testid="figures-row" />
+                            ))}
+                        </tbody>
+                        {figures.total && (
+                            <tfoot>
+                                <FigureRow label={t('figures.total')} row={figures.total} testid="figures-total" />
+                            </tfoot>
+                        )}
+                    </table>
+                </div>
+            )}
+        </div>
+    );
+}
+
+function AutoAssign({ session, store }) {
+    const action = useAction();
+    const on = store.mentoring.autoAssign;
+    return (
+        <div class="mprofile">
+            <label class="switch">
+                <input
+                    type="checkbox"
+                    checked={Boolean(on)}
+                    disabled={on === null || action.busy}
+                    onChange={(ev) => action.run(() => session.mentoring.setAutoAssign(ev.currentTarget.checked))}
+                    data-testid="auto-assign"
+                />
+                <span>{on ? t('mentoring.auto_on') : t('mentoring.auto_off')}</span>
+            </label>
+            <p class="field__hint">{t('mentoring.auto_hint')}</p>
+            <FormError error={action.error} />
+        </div>
+    );
+}
+
+const TABS = ['queue', 'active', 'figures'];
+
+export function AgencyDesk({ session, store, onViewRoom }) {
+    const [tab, setTab] = useState('queue');
+    const state = store.mentoring;
+    const queue = state.queue();
+    const active = state.active();
+    const counts = { queue: queue.length, active: active.length };
+    return (
+        <div class="msection msection--flush" data-testid="agency-desk">
+            <div class="tabs" role="tablist">
+                {TABS.map((name) => (
+                    <button
+                        type="button"
+                        role="tab"
+                        key={name}
+                        class="tabs__tab"
+                        aria-selected={tab === name ? 'true' : 'false'}
+                        data-testid={`agency-tab-${name}`}
+                        onClick={() => setTab(name)}
+                    >
+                        {t(`agency.tab_${name}`, { count: counts[name] })}
+                    </button>
+                ))}
+            </div>
+            {tab === 'queue' && (
+                <div class="msection">
+                    <AutoAssign session={session} store={store} />
+                    {!state.loaded && <p class="dialog__note">{t('app.loading')}</p>}
+                    {state.loaded && queue.length === 0 && <p class="dialog__note">{t('mentoring.queue_empty')}</p>}
+                    <ul class="mlist" data-testid="queue">
+                        {queue.map((req) => (
+                            <QueueItem key={req.id} session={session} store={store} req={req} />
+                        ))}
+                    </ul>
+                </div>
+            )}
+            {tab === 'active' && (
+                <div class="msection">
+                    {active.length === 0 && <p class="dialog__note">{t('mentoring.none_active')}</p>}
+                    <ul class="mlist">
+                        {active.map((req) => (
+                            <ActiveItem key={req.id} session={session} store={store} req={req} onViewRoom={onViewRoom} />
+                        ))}
+                    </ul>
+                </div>
+            )}
+            {tab === 'figures' && <Figures session={session} store={store} />}
+        </div>
+    );
+}
