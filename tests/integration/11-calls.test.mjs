@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { closeAll, connect, login, newUser } from '../lib/client.mjs';
+import { startRedis } from '../lib/redis.mjs';
 import { addUser, makeTempDir, startServer } from '../lib/server.mjs';
 import { send, sleep } from '../lib/util.mjs';
 
@@ -384,6 +385,88 @@ describe('11 calls', { timeout: 120000 }, () => {
                 assert.equal(err.code, 'conflict');
             }
         });
+    });
+});
+
+describe('11 calls across two processes', { timeout: 60000 }, () => {
+    let redis;
+    const nodes = [];
+    const clients = [];
+    let mentor;
+    let mod;
+
+    async function loginOn(node, account) {
+        const client = await connect(node.url);
+        const { user } = await login(client, account.username, account.password);
+        clients.push(client);
+        return { client, user };
+    }
+
+    // The business on node 0, the mentor on node 1, both joined.
+    async function mentorship() {
+        const business = await newUser(nodes[0].url, { prefix: 'xbiz', role: 'koperasi' });
+        clients.push(business.client);
+        const { request } = await business.client.request('mentoring_open', {
+            topic: 'export', description: 'Ekspor kopi ke Jepang.',
+        });
+        await mod.client.request('mentoring_assign', { request: request.id, mentor: mentor.user.id });
+        const room = (await mentor.client.request('mentoring_accept', { request: request.id })).request.room;
+        await business.client.request('join', { room });
+        await mentor.client.request('join', { room });
+        return { business, room };
+    }
+
+    before(async () => {
+        redis = await startRedis();
+        const dataDir = makeTempDir();
+        await addUser(dataDir, MENTOR);
+        await addUser(dataDir, MOD);
+        for (let i = 0; i < 2; i++) {
+            nodes.push(await startServer({ dataDir, args: ['--redis', redis.url, '--call-ring-s', String(RING_S)] }));
+        }
+        mentor = await loginOn(nodes[1], MENTOR);
+        mod = await loginOn(nodes[0], MOD);
+    });
+
+    after(async () => {
+        await closeAll(clients);
+        for (const n of nodes) {
+            await n.stop();
+        }
+        await redis?.stop();
+    });
+
+    it('rings, is accepted and relays signals between processes, and the ring timer leaves it be', async () => {
+        const m = await mentorship();
+        await mod.client.request('join', { room: m.room });
+        const { call } = await m.business.client.request('call_start', { room: m.room });
+        await mentor.client.nextEvent(isCall(call.id, 'ringing'));
+        await mentor.client.request('call_accept', { call: call.id });
+        await m.business.client.nextEvent(isCall(call.id, 'active'));
+
+        await m.business.client.request('call_signal', { call: call.id, kind: 'offer', data: 'offer-x' });
+        assert.equal((await mentor.client.nextEvent(isSignal(call.id))).data, 'offer-x');
+        await mentor.client.request('call_signal', { call: call.id, kind: 'answer', data: 'answer-x' });
+        assert.equal((await m.business.client.nextEvent(isSignal(call.id))).data, 'answer-x');
+
+        // The timer of node 0 fires meanwhile and finds the call active.
+        await sleep((RING_S + 1) * 1000);
+        assert.equal(await m.business.client.sawEvent(isCall(call.id, 'ended'), 100), false);
+        await mentor.client.request('call_end', { call: call.id });
+        assert.equal((await m.business.client.nextEvent(isCall(call.id, 'ended'))).call.end_reason, 'hangup');
+        await mod.client.nextEvent(isCall(call.id, 'ended'));
+        assert.equal(mod.client.events.some(anySignal), false, 'the moderator got a signal');
+    });
+
+    it('a call declined on the other process ends once', async () => {
+        const m = await mentorship();
+        const { call } = await m.business.client.request('call_start', { room: m.room });
+        await mentor.client.request('call_end', { call: call.id, reason: 'declined' });
+        await m.business.client.nextEvent(isCall(call.id, 'ended'));
+        await sleep((RING_S + 1) * 1000);
+        const ends = m.business.client.events.filter(isCall(call.id, 'ended'));
+        assert.equal(ends.length, 1);
+        assert.equal(ends[0].call.end_reason, 'declined');
     });
 });
 
