@@ -784,12 +784,14 @@ static enum status handle_assign(struct req *r)
     }
     if (st == STATUS_OK) {
         st = store_mrequest_offer(app.store, q.id, mentor, caller(r), &after);
-    }
-    if (st == STATUS_CONFLICT) {
-        return req_fail(r, st, "the request is not waiting");
+        if (st == STATUS_NOT_FOUND) {
+            st = req_fail(r, st, "no such mentor");
+        } else if (st == STATUS_CONFLICT) {
+            st = req_fail(r, st, "the request is not waiting");
+        }
     }
     if (st != STATUS_OK) {
-        return st == STATUS_NOT_FOUND && r->why[0] == '\0' ? req_fail(r, st, "no such mentor") : st;
+        return st;
     }
     log_info("mentoring", "request offered", "request=%llu mentor=%llu by=%llu",
              (unsigned long long)q.id, (unsigned long long)mentor, (unsigned long long)caller(r));
