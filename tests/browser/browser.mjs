@@ -23,10 +23,14 @@ export const PHONE = { width: 360, height: 640 };
 
 const ARTIFACTS = path.join(repoRoot, 'tests', 'browser', 'artifacts');
 
-export function launchBrowser() {
+// Chromium's own camera and microphone stand-ins (a test pattern and a
+// beep), granted without asking: for the tests that make calls.
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+export function launchBrowser({ fakeMedia = false } = {}) {
     return chromium.launch({
         executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
+        args: fakeMedia ? [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] : CHROMIUM_ARGS,
     });
 }
 
@@ -71,6 +75,17 @@ export async function registerViaUi(page, baseUrl, { username, name, password, r
     await page.getByTestId('auth-name').fill(name);
     await page.getByTestId('auth-password').fill(password);
     await page.getByTestId(`auth-role-${role}`).check();
+    await page.getByTestId('auth-submit').click();
+    await page.getByTestId('chat-view').waitFor();
+}
+
+// Signs in through the form (for example as a demo user) and waits for the
+// chat screen.
+export async function loginViaUi(page, baseUrl, username, password) {
+    await page.goto(`${baseUrl}/`);
+    await page.getByTestId('login-form').waitFor();
+    await page.getByTestId('auth-username').fill(username);
+    await page.getByTestId('auth-password').fill(password);
     await page.getByTestId('auth-submit').click();
     await page.getByTestId('chat-view').waitFor();
 }

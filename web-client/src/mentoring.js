@@ -144,13 +144,16 @@ export class MentoringState {
             .sort((a, b) => (b.accepted_ts || 0) - (a.accepted_ts || 0) || b.id - a.id);
     }
 
-    // The moderator's queue: waiting requests by their place, then those
-    // offered and not accepted yet, oldest offer first.
+    // The moderator's queue: waiting requests in their order, then those
+    // offered and not accepted yet, oldest offer first. Staff are not sent
+    // every move of the queue, so the positions held may be stale; they keep
+    // their order, and the waiting requests are numbered again here.
     queue() {
         const all = [...this.requests.values()];
         const waiting = all
             .filter((r) => r.status === 'waiting')
-            .sort((a, b) => (a.position || Infinity) - (b.position || Infinity) || a.created_ts - b.created_ts);
+            .sort((a, b) => (a.position || Infinity) - (b.position || Infinity) || a.created_ts - b.created_ts || a.id - b.id)
+            .map((r, i) => (r.position === i + 1 ? r : { ...r, position: i + 1 }));
         const offered = all
             .filter((r) => r.status === 'offered')
             .sort((a, b) => (a.assigned_ts || 0) - (b.assigned_ts || 0) || a.id - b.id);

@@ -47,7 +47,8 @@ function callEnded(ev) {
     if (ev.reason === 'missed') {
         return t('system.call_missed');
     }
-    if (isCount(ev.duration_s)) {
+    // A call never answered lasted 0 seconds: no duration to tell.
+    if (isCount(ev.duration_s) && ev.duration_s > 0) {
         return t('system.call_ended_after', { duration: formatDuration(ev.duration_s) });
     }
     return t('system.call_ended');

@@ -48,6 +48,7 @@ describe('MentoringState requests', () => {
             req(5, { status: 'offered', mentor: KOMANG, assigned_ts: 20 }),
         ]);
         expect(s.queue().map((r) => r.id)).toEqual([3, 2, 5, 1]);
+        expect(s.queue().map((r) => r.position)).toEqual([1, 2, undefined, undefined]);
         expect(s.active().map((r) => r.id)).toEqual([4]);
         expect(s.loaded).toBe(true);
     });
@@ -67,6 +68,14 @@ describe('MentoringState requests', () => {
         expect(s.queue()).toEqual([]);
         expect(s.active(KOMANG.id).map((r) => r.id)).toEqual([7]);
         expect(s.requestForRoom(70).id).toBe(7);
+    });
+
+    it('numbers the staff’s queue again when positions went stale', () => {
+        const s = new MentoringState();
+        s.setRequests([req(1, { position: 1 }), req(2, { position: 2 }), req(3, { position: 3 })]);
+        s.applyRequest(req(1, { status: 'offered', mentor: MADE }));
+        s.applyRequest(req(4, { position: 3, created_ts: 9000 }));
+        expect(s.queue().filter((r) => r.status === 'waiting').map((r) => [r.id, r.position])).toEqual([[2, 1], [3, 2], [4, 3]]);
     });
 
     it('follows a waiting request’s place in the queue', () => {

@@ -24,6 +24,7 @@ describe('system lines', () => {
         expect(line({ event: 'call_ended', call: 1, reason: 'missed', duration_s: 0 })).toBe('Panggilan tidak terjawab');
         expect(line({ event: 'call_ended', call: 1, reason: 'declined' })).toBe('Panggilan ditolak');
         expect(line({ event: 'call_ended', call: 1, reason: 'closed' })).toBe('Panggilan berakhir');
+        expect(line({ event: 'call_ended', call: 1, reason: 'hangup', duration_s: 0 })).toBe('Panggilan berakhir');
         setLang('en');
         expect(line({ event: 'call_ended', call: 1, reason: 'hangup', duration_s: 60 }, 'en')).toBe('Call ended (1 minute)');
     });

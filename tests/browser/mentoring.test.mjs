@@ -1,0 +1,219 @@
+// Mentoring in real Chromium pages against a kolabd with its demo data: a
+// business (ayu, on a phone) asks for help, the agency (dinas) assigns a
+// mentor (made), the mentor accepts, they chat, the mentor schedules a
+// session, and the two hold a video call (Chromium's fake camera and
+// microphone) that must reach "connected" on both sides, then hang up. The
+// agency reads the room without being able to write in it; the business
+// closes the mentorship with a rating. The tests build on each other.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startServer } from '../lib/server.mjs';
+import {
+    DESKTOP,
+    PHONE,
+    launchBrowser,
+    loginViaUi,
+    messageBodies,
+    openUser,
+    screenshot,
+    sendMessage,
+    unexpectedErrors,
+} from './browser.mjs';
+
+const TIMEOUT = { timeout: 120000 };
+const PASSWORD = 'kolab-demo';
+const AYU_NAME = 'Ni Luh Ayu Lestari (Endek Lestari)';
+const DESCRIPTION = 'Penjualan kain endek kami di marketplace masih sepi. Kami ingin belajar foto produk dan iklan.';
+
+// Tomorrow's date in WITA, as a date field takes it.
+function witaTomorrow() {
+    return new Date(Date.now() + (8 + 24) * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+describe('mentoring in the web client', () => {
+    let srv;
+    let browser;
+    let ayu;
+    let made;
+    let dinas;
+
+    before(async () => {
+        srv = await startServer({ args: ['--demo'] });
+        browser = await launchBrowser({ fakeMedia: true });
+        ayu = await openUser(browser, PHONE);
+        made = await openUser(browser, DESKTOP);
+        dinas = await openUser(browser, DESKTOP);
+        await loginViaUi(ayu.page, srv.url, 'ayu', PASSWORD);
+        await loginViaUi(made.page, srv.url, 'made', PASSWORD);
+        await loginViaUi(dinas.page, srv.url, 'dinas', PASSWORD);
+    });
+
+    after(async () => {
+        if (browser) {
+            await browser.close();
+        }
+        if (srv) {
+            await srv.stop();
+        }
+    });
+
+    test('a business asks, the agency assigns, the mentor accepts', TIMEOUT, async () => {
+        const a = ayu.page;
+        const d = dinas.page;
+        const m = made.page;
+
+        // Ayu asks for help with digital marketing; wayan's demo request is
+        // already waiting, so hers is second in the queue.
+        await a.getByTestId('nav-mentoring').getByText('Pendampingan').click();
+        await a.getByTestId('request-new').getByText('Minta pendampingan').click();
+        await a.getByTestId('request-topic').selectOption('digital_marketing');
+        assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pemasaran digital');
+        await a.getByTestId('request-description').fill(DESCRIPTION);
+        await a.getByTestId('request-submit').click();
+        const mine = a.locator('[data-testid=request-item]').first();
+        await mine.locator('[data-status=waiting]').first().waitFor();
+        await mine.getByTestId('request-position').getByText('Antrean ke-2').waitFor();
+        await screenshot(a, 'mentoring-business-waiting');
+
+        // The agency sees it in the live queue and assigns it to made.
+        await d.getByTestId('nav-mentoring').click();
+        const queued = d.getByTestId('queue-item').filter({ hasText: AYU_NAME });
+        await queued.waitFor();
+        await queued.getByTestId('queue-assign').click();
+        const option = queued.locator('[data-testid=mentor-option][data-username=made]');
+        await option.waitFor();
+        await option.click();
+        await d.locator(`[data-testid=queue-item][data-status=offered]`).filter({ hasText: AYU_NAME }).waitFor();
+        await screenshot(d, 'mentoring-agency-queue');
+
+        // Ayu's list follows live: offered to made.
+        await a.locator('[data-testid=request-item][data-status=offered]').getByText('Menunggu jawaban').waitFor();
+
+        // Made finds the offer in his inbox and accepts; the room opens.
+        await m.getByTestId('nav-mentoring').click();
+        const offer = m.getByTestId('offer-item').filter({ hasText: AYU_NAME });
+        await offer.waitFor();
+        await offer.getByTestId('offer-accept').click();
+        await m.getByTestId('conversation-title').getByText(`Pemasaran digital: ${AYU_NAME}`).waitFor();
+        await m.getByTestId('mentoring-summary').getByText(DESCRIPTION).waitFor();
+        await m.getByTestId('system-line').getByText('Pendampingan dimulai bersama').waitFor();
+
+        // Ayu's request is active; she opens the room from it.
+        const active = a.locator('[data-testid=request-item][data-status=active]');
+        await active.waitFor();
+        await active.getByTestId('request-open-room').click();
+        await a.getByTestId('conversation-title').getByText('Pemasaran digital').waitFor();
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+        assert.deepEqual(unexpectedErrors(made.errors), []);
+        assert.deepEqual(unexpectedErrors(dinas.errors), []);
+    });
+
+    test('they chat, and the mentor schedules a session in WITA', TIMEOUT, async () => {
+        const a = ayu.page;
+        const m = made.page;
+
+        await sendMessage(a, 'Om Swastiastu, Pak Made. Terima kasih sudah menerima.');
+        await m.getByTestId('conversation').getByText('Terima kasih sudah menerima').waitFor();
+        await sendMessage(m, 'Sama-sama, Bu Ayu. Kita jadwalkan sesi pertama, ya.');
+        await a.getByTestId('conversation').getByText('Kita jadwalkan sesi pertama').waitFor();
+        assert.deepEqual(await messageBodies(a), await messageBodies(m));
+
+        // On a wide screen the panel sits beside the chat.
+        const date = witaTomorrow();
+        await m.getByTestId('session-add').click();
+        await m.getByTestId('session-date').fill(date);
+        await m.getByTestId('session-time').fill('10:00');
+        await m.getByTestId('session-duration').selectOption('60');
+        await m.getByTestId('session-agenda').fill('Foto produk dan deskripsi toko');
+        await m.getByTestId('session-save').click();
+        const item = m.locator('[data-testid=session-item][data-phase=upcoming]');
+        await item.waitFor();
+        assert.match(await item.getByTestId('session-when').innerText(), /10\.00 WITA$/);
+
+        // Both see the system line; the phone shows the session in its tab.
+        const line = /^Sesi dijadwalkan \S+,? \d+ \S+ 10\.00 WITA$/;
+        await a.getByTestId('system-line').filter({ hasText: 'Sesi dijadwalkan' }).waitFor();
+        const lines = await a.getByTestId('system-line').allInnerTexts();
+        assert.ok(lines.some((l) => line.test(l)), lines.join(' | '));
+        await a.getByTestId('conv-tab-details').click();
+        await a.locator('[data-testid=session-item][data-phase=upcoming]').getByText('Foto produk dan deskripsi toko').waitFor();
+        await screenshot(a, 'mentoring-room-phone-panel');
+        await a.getByTestId('conv-tab-chat').click();
+        await screenshot(m, 'mentoring-room-desktop');
+    });
+
+    test('a video call between the two reaches connected, then ends', TIMEOUT, async () => {
+        const a = ayu.page;
+        const m = made.page;
+
+        await m.getByTestId('call-button').getByText('Panggil').click();
+        await m.locator('[data-testid=call-state][data-state=ringing]').waitFor();
+
+        const banner = a.getByTestId('incoming-call');
+        await banner.getByText('Panggilan masuk dari').waitFor();
+        await banner.getByTestId('call-accept').click();
+
+        // Connected means the peer connection says so, on both sides.
+        await a.locator('[data-testid=call-state][data-state=connected]').waitFor({ timeout: 30000 });
+        await m.locator('[data-testid=call-state][data-state=connected]').waitFor({ timeout: 30000 });
+        assert.equal(await a.getByTestId('call-state').innerText(), 'Tersambung');
+
+        // The fake camera's picture arrives on the other side.
+        const playing = (page) =>
+            page.waitForFunction(() => {
+                const v = document.querySelector('[data-testid=call-remote-video]');
+                return v && v.srcObject && v.videoWidth > 0;
+            }, null, { timeout: 30000 });
+        await playing(a);
+        await playing(m);
+        await screenshot(a, 'mentoring-call-phone');
+        await screenshot(m, 'mentoring-call-desktop');
+
+        // Made hangs up; both see the end, and the line in the room.
+        await m.getByTestId('call-hangup').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.getByTestId('call-close').click();
+        await m.getByTestId('call-close').click();
+        for (const page of [a, m]) {
+            await page.getByTestId('system-line').filter({ hasText: /^Panggilan berakhir \(\d+ (detik|menit)\)$/ }).waitFor();
+        }
+        await a.getByTestId('system-line').filter({ hasText: 'memulai panggilan' }).waitFor();
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+        assert.deepEqual(unexpectedErrors(made.errors), []);
+    });
+
+    test('the agency reads the room but cannot write in it', TIMEOUT, async () => {
+        const d = dinas.page;
+        await d.getByTestId('agency-tab-active').click();
+        const item = d.getByTestId('active-item').filter({ hasText: AYU_NAME });
+        await item.getByTestId('active-view').click();
+        await d.getByTestId('conversation').getByText('Terima kasih sudah menerima').waitFor();
+        await d.locator('[data-testid=readonly-note][data-reason=staff]').waitFor();
+        assert.equal(await d.getByTestId('composer').count(), 0);
+        assert.equal(await d.getByTestId('call-button').count(), 0);
+        await d.getByTestId('mentoring-panel').getByTestId('session-item').waitFor();
+        await screenshot(d, 'mentoring-agency-reads');
+        assert.deepEqual(unexpectedErrors(dinas.errors), []);
+    });
+
+    test('the business closes with a rating; the room becomes read-only', TIMEOUT, async () => {
+        const a = ayu.page;
+        const m = made.page;
+        await a.getByTestId('conv-tab-details').click();
+        await a.getByTestId('close-open').click();
+        await a.getByTestId('close-rating-5').click();
+        await a.getByTestId('close-comment').fill('Sangat membantu, terima kasih.');
+        await a.getByTestId('close-submit').click();
+        await a.locator('[data-testid=mentoring-panel][data-status=closed]').waitFor();
+        await a.getByTestId('conv-tab-chat').click();
+        await a.locator('[data-testid=readonly-note][data-reason=closed]').waitFor();
+        await a.getByTestId('system-line').filter({ hasText: 'Pendampingan ditutup dengan penilaian 5/5' }).waitFor();
+        await m.locator('[data-testid=readonly-note][data-reason=closed]').waitFor();
+        assert.equal(await m.getByTestId('composer').count(), 0);
+        assert.equal(await m.getByTestId('call-button').count(), 0);
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+        assert.deepEqual(unexpectedErrors(made.errors), []);
+    });
+});
