@@ -344,8 +344,13 @@ static void encode_action(struct proto_writer *w, const struct store_action *a)
 
 /* ---- sending --------------------------------------------------------------- */
 
-/* The moderators and admins, who follow the queue; 0 of them when the
- * store fails (logged). */
+/*
+ * The moderators and admins, who follow the queue; 0 of them when the
+ * store fails (logged).
+ * LIMITATION: only the first 256 staff accounts receive queue and mentor
+ * events; the others see changes when they ask again. A fix would send one
+ * event to a "staff" channel that every staff connection listens to.
+ */
 static size_t staff_ids(uint64_t *out)
 {
     static const char *const roles[] = {"moderator", "admin", NULL};

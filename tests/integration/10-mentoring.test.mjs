@@ -700,6 +700,10 @@ describe('10 mentoring', { timeout: 240000 }, () => {
                 await who.client.request('history', { room });
                 await who.client.request('mentoring_room', { room });
             }
+            // A member's read marker still moves, so the closing lines do not stay unread.
+            const last = (await biz1.client.request('join', { room })).room.last_seq;
+            const marked = await biz1.client.request('read', { room, seq: last });
+            assert.equal(marked.seq, last);
             const closed = (await m1.client.request('mentoring_requests', { status: 'closed' })).requests;
             assert.deepEqual(closed.map((r) => r.id), [req.A]);
         });
