@@ -384,6 +384,15 @@ describe('11 calls', { timeout: 120000 }, () => {
                 const err = await c.requestError('call_start', { room: m.room });
                 assert.equal(err.code, 'conflict');
             }
+
+            // The closed room is read-only for its members; staff still delete in it.
+            const sent = await m.business.client.requestError('send', { room: m.room, body: 'halo', client_id: 'c1' });
+            assert.equal(sent.code, 'conflict');
+            const { messages } = await mod.client.request('history', { room: m.room });
+            const line = messages.find((x) => x.kind === 'system');
+            await mod.client.request('delete', { room: m.room, seq: line.seq });
+            const again = await m.business.client.requestError('delete', { room: m.room, seq: line.seq });
+            assert.equal(again.code, 'conflict');
         });
     });
 });
