@@ -41,7 +41,8 @@
  *   the insert, is what refuses a taken name, so two nodes registering the
  *   same name at once cannot both succeed. `password` holds the opaque record
  *   made by the auth module (algorithm, parameters, salt and hash), never a
- *   password.
+ *   password. The index on `role` (step 2) serves "every mentor" and "every
+ *   moderator and admin", who are told of each change to a mentoring request.
  *
  * tokens(hash PRIMARY KEY, user, expires_ts)
  *   A session token is kept only as its SHA-256, so a copy of the database
@@ -84,7 +85,83 @@
  *   opened. Seqs mean something only within one database; if the data
  *   directory is wiped, seqs start again from 1 and a client resuming "after
  *   seq 500" would silently miss messages. Clients send back the epoch they
- *   saw, and a different one tells them to start over.
+ *   saw, and a different one tells them to start over. The mentoring
+ *   settings live here too, as `setting.<name>` = "true" or "false", so a
+ *   new setting needs no new table and a missing row means the default.
+ *
+ * MENTORING (migration step 2, queries in store_mentoring.c)
+ *
+ * A business asks for help on a topic; the request waits in a queue, is
+ * offered to a mentor, accepted (which makes a `mentoring` room for the two
+ * of them), and finally closed with a rating or cancelled. Every change of
+ * state is one conditional UPDATE (`... WHERE id = ? AND status IN (...)
+ * RETURNING`) inside a BEGIN IMMEDIATE transaction, so of two processes
+ * answering the same offer at once exactly one changes the row and the
+ * other finds nothing to change and is told so.
+ *
+ * mentoring_requests(id, business, topic, description, status, mentor,
+ *                    room UNIQUE, created_ts, queued_ts, assigned_ts,
+ *                    first_assigned_ts, accepted_ts, closed_ts, rating,
+ *                    comment, note)
+ *   `status` is the wire name ('waiting', 'offered', 'active', 'closed',
+ *   'cancelled'), readable in the file and guarded by a CHECK. The queue is
+ *   ordered by (queued_ts, id): queued_ts is set once at creation and kept
+ *   when a declined request goes back, so it returns to its old place. A
+ *   request's position is not stored, since every change to the queue would
+ *   rewrite every row behind it; it is counted when read, through the
+ *   partial index of waiting requests, which stays as small as the queue.
+ *   `mentor` is the user it is offered to or held by (NULL while waiting; a
+ *   cancelled request keeps the mentor it was offered to). `room` is NULL
+ *   until accepted, and UNIQUE so a room is never two mentorships.
+ *   `assigned_ts` is the latest offer; `first_assigned_ts` the first, which
+ *   the figures' waiting time is measured to. `note` is the latest decline
+ *   reason or transfer note; the full story is in mentoring_routes. Indexes:
+ *   (business, id) for a business's list, (mentor, status) for a mentor's
+ *   list and load, (created_ts) for the figures.
+ *
+ * mentoring_routes(id, request, kind, actor, mentor, note, ts)
+ *   Every offer, decline and transfer, never changed or removed: who did it
+ *   (`actor`; 0 is the server's own auto-assign, hence no foreign key), to
+ *   or by which mentor, when, and the reason or note given. It is what
+ *   keeps a mentor who declined a request from ever being picked for it
+ *   again; the index on (request, kind, mentor) answers that in one search.
+ *
+ * mentors(user PRIMARY KEY, available, updated_ts)
+ * mentor_topics(user, topic), PRIMARY KEY(user, topic)
+ *   A mentor's profile. A user with role 'mentor' and no row is read as
+ *   unavailable with no topics, so making a mentor account needs nothing
+ *   here. The topics are a table of their own, WITHOUT ROWID, rather than a
+ *   list in one column, so "who covers bookkeeping" is the index on
+ *   (topic, user) and not a scan of every profile. A mentor's load (requests
+ *   offered to or active with them) is counted when read, never stored,
+ *   so it cannot drift from the requests themselves.
+ *
+ * mentoring_sessions(id, request, room, starts_ts, duration_min, agenda,
+ *                    cancelled, reminded, created_by, created_ts, updated_ts)
+ *   Scheduled meetings. A cancelled session stays, marked. `reminded` is
+ *   how several processes agree that exactly one of them posts the
+ *   reminder: each claims due sessions with one UPDATE that sets it, and
+ *   only the rows that UPDATE returned are its to announce. A reschedule
+ *   clears it. The partial index on starts_ts holds only sessions neither
+ *   cancelled nor reminded, and the scan reads it from a day back (no
+ *   session is longer) to the reminder's lead, so it stays a short read
+ *   however many sessions the file has seen.
+ *
+ * mentoring_notes(id, request, room, author, body, created_ts, updated_ts)
+ * mentoring_actions(id, request, room, text, owner, due, done, created_by,
+ *                   created_ts, updated_ts)
+ *   The mentor's notes and the action items agreed in a mentorship, listed
+ *   by room through the indexes on (room, id). `due` is a "YYYY-MM-DD" date
+ *   in the business's time zone, or '' for none: a date, not an instant,
+ *   so it is kept as text. Like sessions, they change only while their
+ *   request is active; every write says so in its own WHERE clause.
+ *
+ * calls(id, room, state, started_by, started_ts, accepted_ts, ended_ts,
+ *       end_reason)
+ *   Voice and video calls, kept after they end for the call_ended line's
+ *   duration. A UNIQUE partial index on room over the rows 'ringing' or
+ *   'active' is what allows one current call per room: a second start, from
+ *   any process, breaks the constraint instead of racing a lookup.
  *
  * MIGRATIONS
  *
@@ -94,6 +171,7 @@
  * user_version again inside it so that two processes starting together apply
  * each step once. A released step is never edited: a change is a new step. A
  * database newer than this program is refused rather than guessed at.
+ * Step 1 made the tables of a chat; step 2 added the mentoring tables.
  *
  * THE BATCHED WRITER
  *
@@ -193,6 +271,7 @@ struct migration {
 /* Step i takes the database from version i to version i + 1. */
 static const struct migration migrations[] = {
     {1, "initial schema", schema_v1},
+    {2, "mentoring", store_schema_mentoring},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

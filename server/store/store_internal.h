@@ -3,8 +3,8 @@
  * itself, store.c's statement table, and the helpers every query uses.
  * store.c owns the connection, the schema migrations and the batched writer;
  * store_mentoring.c adds the mentoring tables and their queries on the same
- * connection. Nothing outside server/store includes this header, and it is
- * the only header besides them that includes SQLite.
+ * connection. Nothing outside server/store includes this header; it is the
+ * one header that includes SQLite.
  *
  * Everything here runs on the loop thread, like the rest of the store.
  */

@@ -24,7 +24,9 @@
 #define STORE_ACTION_MAX      500
 #define STORE_DUE_MAX         10
 #define STORE_CALL_STATE_MAX  11
-#define STORE_TOPICS_MAX      7
+/* "disconnected", the longest end reason, does not fit STORE_CALL_STATE_MAX. */
+#define STORE_END_REASON_MAX 15
+#define STORE_TOPICS_MAX     7
 
 /* Request statuses, as bits, for filters. */
 enum store_mstatus {
@@ -113,7 +115,7 @@ struct store_call {
     uint64_t started_ts;
     uint64_t accepted_ts;
     uint64_t ended_ts;
-    char end_reason[STORE_CALL_STATE_MAX + 1];
+    char end_reason[STORE_END_REASON_MAX + 1];
 };
 
 /* One row of the figures for the agency. */
