@@ -182,7 +182,7 @@ static enum status read_opt_due(struct req *r, const char **due)
 static enum status check_start(struct req *r, uint64_t starts_ts)
 {
     uint64_t now = conn_now_ms();
-    if (starts_ts + MENTORING_PAST_MS < now) {
+    if (now > MENTORING_PAST_MS && starts_ts < now - MENTORING_PAST_MS) {
         return req_fail(r, STATUS_BAD_REQUEST, "`starts_ts` is in the past");
     }
     if (starts_ts > now + MENTORING_AHEAD_MS) {
