@@ -31,6 +31,25 @@ function witaTomorrow() {
     return new Date(Date.now() + (8 + 24) * 3600 * 1000).toISOString().slice(0, 10);
 }
 
+// Waits until the remote <video> shows a picture. Polled with evaluate:
+// waitForFunction's polling would need eval, which the app's CSP refuses.
+async function remoteVideoPlays(page, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const width = await page.evaluate(() => {
+            const v = document.querySelector('[data-testid=call-remote-video]');
+            return v && v.srcObject ? v.videoWidth : 0;
+        });
+        if (width > 0) {
+            return;
+        }
+        if (Date.now() > deadline) {
+            throw new Error('the remote video shows no picture');
+        }
+        await page.waitForTimeout(200);
+    }
+}
+
 describe('mentoring in the web client', () => {
     let srv;
     let browser;
@@ -71,8 +90,7 @@ describe('mentoring in the web client', () => {
         assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pemasaran digital');
         await a.getByTestId('request-description').fill(DESCRIPTION);
         await a.getByTestId('request-submit').click();
-        const mine = a.locator('[data-testid=request-item]').first();
-        await mine.locator('[data-status=waiting]').first().waitFor();
+        const mine = a.locator('[data-testid=request-item][data-status=waiting]');
         await mine.getByTestId('request-position').getByText('Antrean ke-2').waitFor();
         await screenshot(a, 'mentoring-business-waiting');
 
@@ -160,17 +178,14 @@ describe('mentoring in the web client', () => {
         assert.equal(await a.getByTestId('call-state').innerText(), 'Tersambung');
 
         // The fake camera's picture arrives on the other side.
-        const playing = (page) =>
-            page.waitForFunction(() => {
-                const v = document.querySelector('[data-testid=call-remote-video]');
-                return v && v.srcObject && v.videoWidth > 0;
-            }, null, { timeout: 30000 });
-        await playing(a);
-        await playing(m);
+        await remoteVideoPlays(a);
+        await remoteVideoPlays(m);
         await screenshot(a, 'mentoring-call-phone');
         await screenshot(m, 'mentoring-call-desktop');
 
-        // Made hangs up; both see the end, and the line in the room.
+        // They talk for a moment (a call under a second is told without a
+        // duration); then Made hangs up, and both see the end and its line.
+        await m.waitForTimeout(1500);
         await m.getByTestId('call-hangup').click();
         await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
         await a.locator('[data-testid=call-state][data-state=ended]').waitFor();

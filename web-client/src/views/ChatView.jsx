@@ -9,7 +9,7 @@ import { t } from '../i18n.js';
 import { usesMentoring } from '../mentoring.js';
 import { CallPanel, IncomingCall } from './CallView.jsx';
 import { Conversation } from './Conversation.jsx';
-import { MentoringHome } from './MentoringHome.jsx';
+import { loadMentoringViews, useMentoringViews } from './lazy.js';
 import { NewChatDialog } from './NewChatDialog.jsx';
 import { RoomList } from './RoomList.jsx';
 
@@ -21,6 +21,11 @@ function savedPane() {
     } catch {
         return 'rooms';
     }
+}
+
+function MentoringPane(props) {
+    const views = useMentoringViews();
+    return views ? <views.MentoringHome {...props} /> : <p class="dialog__note msection">{t('app.loading')}</p>;
 }
 
 function SideTabs({ pane, onPick, store }) {
@@ -104,6 +109,12 @@ export function ChatView({ session, store }) {
         open(roomId);
     }
 
+    useEffect(() => {
+        if (withMentoring) {
+            loadMentoringViews().catch(() => {});
+        }
+    }, [withMentoring]);
+
     // Unloading the page ends this tab's call for the other side at once.
     useEffect(() => {
         const onHide = () => session.calls.unload();
@@ -130,7 +141,7 @@ export function ChatView({ session, store }) {
             <div class={`side${showMentoring ? ' side--wide' : ''}`}>
                 {withMentoring && <SideTabs pane={pane} onPick={pickPane} store={store} />}
                 {showMentoring ? (
-                    <MentoringHome session={session} store={store} onOpenRoom={open} onViewRoom={view} />
+                    <MentoringPane session={session} store={store} onOpenRoom={open} onViewRoom={view} />
                 ) : (
                     <RoomList store={store} activeRoom={active} onOpen={open} onNew={() => setDialog(true)} />
                 )}

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Avatar } from './Avatar.jsx';
 import { Composer } from './Composer.jsx';
-import { MentoringPanel } from './MentoringPanel.jsx';
+import { useMentoringViews } from './lazy.js';
 import { MessageList } from './MessageList.jsx';
 import { TypingIndicator } from './TypingIndicator.jsx';
 import { dmPeer, roomAvatarId, roomName } from './names.js';
@@ -21,6 +21,17 @@ function readOnlyReason(room, req) {
         return 'closed';
     }
     return null;
+}
+
+function Panel(props) {
+    const views = useMentoringViews();
+    return views ? (
+        <views.MentoringPanel {...props} />
+    ) : (
+        <div class="mpanel" data-testid="mentoring-panel">
+            <p class="dialog__note">{t('app.loading')}</p>
+        </div>
+    );
 }
 
 function CallButton({ session, store, room, req }) {
@@ -190,7 +201,7 @@ export function Conversation({ store, session, room, onBack }) {
             </div>
             <div class="conv__body">
                 <div class="conv__chat">{chat}</div>
-                <MentoringPanel session={session} store={store} room={room} loadError={loadError} />
+                <Panel session={session} store={store} room={room} loadError={loadError} />
             </div>
         </section>
     );
