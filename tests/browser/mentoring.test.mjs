@@ -232,3 +232,206 @@ describe('mentoring in the web client', () => {
         assert.deepEqual(unexpectedErrors(made.errors), []);
     });
 });
+
+// The other paths, on a fresh server: auto-assign, a decline with its reason,
+// assigning by the picker, transfers (by the mentor and by the agency), notes,
+// action items ticked off by the business, moving and cancelling a session,
+// a declined call, a mentor becoming available under auto-assign, a request
+// withdrawn, and the English interface.
+describe('mentoring: the mentors’ and the agency’s desks', () => {
+    let srv;
+    let browser;
+    const users = {};
+
+    before(async () => {
+        srv = await startServer({ args: ['--demo'] });
+        browser = await launchBrowser({ fakeMedia: true });
+        for (const [name, viewport] of [['dinas', DESKTOP], ['komang', DESKTOP], ['made', DESKTOP], ['wayan', PHONE], ['ayu', DESKTOP]]) {
+            users[name] = await openUser(browser, viewport);
+            await loginViaUi(users[name].page, srv.url, name, PASSWORD);
+        }
+    });
+
+    after(async () => {
+        if (browser) {
+            await browser.close();
+        }
+        if (srv) {
+            await srv.stop();
+        }
+    });
+
+    test('auto-assign, a decline with its reason, the picker, a transfer by the mentor', TIMEOUT, async () => {
+        const d = users.dinas.page;
+        const k = users.komang.page;
+        const m = users.made.page;
+
+        // Wayan's demo request goes to komang, the one bookkeeping mentor.
+        await d.getByTestId('nav-mentoring').click();
+        const wayan = d.getByTestId('queue-item').filter({ hasText: 'Wayan' });
+        await wayan.getByTestId('queue-auto').getByText('Otomatis').click();
+        await d.locator('[data-testid=queue-item][data-status=offered]').filter({ hasText: 'Mentor: Komang' }).waitFor();
+
+        // Komang declines; a reason is required.
+        await k.getByTestId('nav-mentoring').click();
+        const offer = k.getByTestId('offer-item');
+        await offer.getByTestId('offer-decline').click();
+        await offer.getByTestId('decline-submit').click();
+        await offer.getByTestId('form-error').getByText('Bagian ini wajib diisi.').waitFor();
+        await offer.getByTestId('decline-reason').fill('Jadwal saya penuh minggu ini.');
+        await offer.getByTestId('decline-submit').click();
+        await offer.waitFor({ state: 'detached' });
+        await d.locator('[data-testid=queue-item][data-status=waiting]').filter({ hasText: 'Jadwal saya penuh' }).waitFor();
+
+        // Nobody else has the topic: automatic says so in words.
+        await wayan.getByTestId('queue-auto').click();
+        await wayan.getByTestId('queue-error').getByText('Tidak ada mentor yang tersedia untuk topik ini', { exact: false }).waitFor();
+
+        // The agency may still name komang; komang passes it on to made.
+        await wayan.getByTestId('queue-assign').click();
+        await wayan.locator('[data-testid=mentor-option][data-username=komang]').click();
+        await offer.waitFor();
+        await offer.getByTestId('offer-transfer').click();
+        await offer.locator('[data-testid=mentor-option][data-username=made]').click();
+        await offer.getByTestId('transfer-note').fill('Pak Made lebih paham pemasaran untuk koperasi ini.');
+        await offer.getByTestId('transfer-submit').click();
+        await offer.waitFor({ state: 'detached' });
+
+        await m.getByTestId('nav-mentoring').click();
+        const madeOffer = m.getByTestId('offer-item').filter({ hasText: 'Wayan' });
+        await madeOffer.getByText('Pak Made lebih paham').waitFor();
+        await madeOffer.getByTestId('offer-accept').click();
+        await m.getByTestId('conversation-title').getByText('Pembukuan: Wayan').waitFor();
+        for (const name of ['dinas', 'komang', 'made']) {
+            assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
+        }
+    });
+
+    test('notes, action items, and a session moved and cancelled', TIMEOUT, async () => {
+        const m = users.made.page;
+        const w = users.wayan.page;
+        const tomorrow = witaTomorrow();
+
+        await m.getByTestId('note-add').click();
+        await m.getByTestId('note-input').fill('Mulai dengan spreadsheet sederhana.');
+        await m.getByTestId('note-save').click();
+        await m.getByTestId('note-body').getByText('spreadsheet sederhana').waitFor();
+        await m.getByTestId('note-edit').click();
+        await m.locator('[data-testid=note-item] [data-testid=note-input]').fill('Mulai dengan spreadsheet sederhana (Google Sheets).');
+        await m.locator('[data-testid=note-item] [data-testid=note-save]').click();
+        await m.getByTestId('note-body').getByText('Google Sheets').waitFor();
+
+        await m.getByTestId('action-add').click();
+        await m.getByTestId('action-text').fill('Catat transaksi seminggu di spreadsheet');
+        await m.getByTestId('action-owner').selectOption({ label: 'Wayan Sudarma (Koperasi Sari Mertha)' });
+        await m.getByTestId('action-due').fill(tomorrow);
+        await m.getByTestId('action-save').click();
+        await m.locator('[data-testid=action-item][data-done=false]').waitFor();
+
+        await m.getByTestId('session-add').click();
+        const form = m.locator('[data-testid=sessions] > [data-testid=session-form]');
+        await form.getByTestId('session-date').fill('2020-01-01');
+        await form.getByTestId('session-time').fill('10:00');
+        await form.getByTestId('session-agenda').fill('Pengenalan spreadsheet');
+        await form.getByTestId('session-save').click();
+        await form.getByTestId('session-error').getByText('Waktu itu sudah lewat.').waitFor();
+        await form.getByTestId('session-date').fill(tomorrow);
+        await form.getByTestId('session-time').fill('09:00');
+        await form.getByTestId('session-save').click();
+        await m.getByTestId('session-when').getByText('09.00 WITA').waitFor();
+        await m.getByTestId('session-reschedule').click();
+        await m.locator('[data-testid=session-item] [data-testid=session-time]').fill('13:30');
+        await m.locator('[data-testid=session-item] [data-testid=session-save]').click();
+        await m.getByTestId('session-when').getByText('13.30 WITA').waitFor();
+        await m.getByTestId('system-line').filter({ hasText: /^Sesi dijadwal ulang ke .* 13\.30 WITA$/ }).waitFor();
+
+        // Wayan, on a phone: reads the note, ticks his action item off,
+        // cannot write notes or add action items; in English.
+        await w.getByTestId('room-item').filter({ hasText: 'Pembukuan' }).click();
+        await w.getByTestId('conv-tab-details').click();
+        await w.getByTestId('note-body').getByText('Google Sheets').waitFor();
+        await w.getByTestId('action-done').check();
+        await m.locator('[data-testid=action-item][data-done=true]').waitFor();
+        assert.equal(await w.getByTestId('note-add').count(), 0);
+        assert.equal(await w.getByTestId('action-add').count(), 0);
+        await w.getByTestId('lang-en').click();
+        await w.getByTestId('mentoring-panel').getByText('Action items').waitFor();
+        await w.getByTestId('session-when').getByText('13:30 WITA').waitFor();
+        await w.getByTestId('session-cancel').getByText('Cancel session').click();
+        await w.getByTestId('session-cancel-yes').click();
+        await m.locator('[data-testid=session-item][data-phase=cancelled]').waitFor();
+        await w.getByTestId('conv-tab-chat').click();
+        await w.getByTestId('system-line').filter({ hasText: 'Session cancelled' }).waitFor();
+        await screenshot(w, 'mentoring-phone-english');
+        await w.getByTestId('lang-id').click();
+        assert.deepEqual(unexpectedErrors(users.made.errors), []);
+        assert.deepEqual(unexpectedErrors(users.wayan.errors), []);
+    });
+
+    test('a declined call, and the agency transferring an active mentorship', TIMEOUT, async () => {
+        const d = users.dinas.page;
+        const k = users.komang.page;
+        const m = users.made.page;
+        const w = users.wayan.page;
+
+        await m.getByTestId('call-button').click();
+        await w.getByTestId('incoming-call').waitFor();
+        await w.getByTestId('call-decline').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').getByText('Panggilan ditolak').waitFor();
+        await m.getByTestId('call-close').click();
+        await m.getByTestId('system-line').filter({ hasText: 'Panggilan ditolak' }).waitFor();
+
+        await d.getByTestId('agency-tab-active').click();
+        const active = d.getByTestId('active-item').filter({ hasText: 'Wayan' });
+        await active.getByTestId('active-transfer').click();
+        await active.locator('[data-testid=mentor-option][data-username=komang]').click();
+        await active.getByTestId('transfer-note').fill('Kembali ke Komang, jadwalnya sudah longgar.');
+        await active.getByTestId('transfer-submit').click();
+        await d.getByTestId('active-item').filter({ hasText: 'Mentor: Komang' }).waitFor();
+
+        // Made is out of the room at once; komang is in, with the history.
+        await m.getByTestId('conversation').waitFor({ state: 'detached' });
+        await k.getByTestId('nav-rooms').click();
+        await k.getByTestId('room-item').filter({ hasText: 'Pembukuan' }).click();
+        await k.getByTestId('system-line').filter({ hasText: /^Pendampingan dialihkan dari I Made Wirawan .* ke Anda$/ }).waitFor();
+        await k.getByTestId('note-body').getByText('Google Sheets').waitFor();
+        for (const name of ['dinas', 'komang', 'made', 'wayan']) {
+            assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
+        }
+    });
+
+    test('auto-assign offers a waiting request when a mentor becomes available; a request withdrawn', TIMEOUT, async () => {
+        const a = users.ayu.page;
+        const d = users.dinas.page;
+        const m = users.made.page;
+
+        await m.getByTestId('nav-mentoring').click();
+        await m.getByTestId('mentor-available').uncheck();
+        await d.getByTestId('agency-tab-queue').click();
+        await d.getByTestId('auto-assign').check();
+        await d.getByText('Penugasan otomatis menyala').waitFor();
+
+        await a.getByTestId('nav-mentoring').click();
+        await a.getByTestId('request-new').click();
+        await a.getByTestId('request-topic').selectOption('export');
+        await a.getByTestId('request-description').fill('Kami ingin mengekspor kain endek ke Jepang.');
+        await a.getByTestId('request-submit').click();
+        await a.locator('[data-testid=request-item][data-status=waiting]').waitFor();
+
+        await m.getByTestId('mentor-available').check();
+        await a.locator('[data-testid=request-item][data-status=offered]').waitFor();
+        await m.getByTestId('offer-item').filter({ hasText: 'Jepang' }).waitFor();
+
+        await a.getByTestId('request-cancel').click();
+        await a.getByTestId('request-cancel-yes').click();
+        await a.locator('[data-testid=request-item][data-status=cancelled]').waitFor();
+        await m.getByTestId('offer-item').waitFor({ state: 'detached' });
+
+        await d.getByTestId('agency-tab-figures').click();
+        await d.getByTestId('figures-total').getByText('Semua topik').waitFor();
+        await screenshot(d, 'mentoring-figures');
+        for (const name of ['ayu', 'dinas', 'made']) {
+            assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
+        }
+    });
+});

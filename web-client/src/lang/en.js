@@ -225,6 +225,7 @@ export default {
     'mentoring.auto_on': 'Automatic assignment is on',
     'mentoring.auto_off': 'Automatic assignment is off',
     'mentoring.auto_hint': 'When on, new requests are offered at once to the least-loaded available mentor.',
+    'mentoring.nobody_available': 'No mentor is available for this topic. Pick one yourself, or wait until someone is available.',
     'mentoring.queue_empty': 'The queue is empty.',
     'mentoring.none_active': 'No active mentorships.',
     'mentoring.business': 'Business',
@@ -243,6 +244,7 @@ export default {
     'figures.sessions': 'Sessions held',
     'figures.rating': 'Average rating',
     'figures.rating_value': '{avg} ({count})',
+    'figures.none': 'No mentoring requests yet.',
     'figures.total': 'All topics',
 
     'session.title': 'Sessions',

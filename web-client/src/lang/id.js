@@ -226,6 +226,7 @@ export default {
     'mentoring.auto_on': 'Penugasan otomatis menyala',
     'mentoring.auto_off': 'Penugasan otomatis mati',
     'mentoring.auto_hint': 'Bila menyala, permintaan baru langsung ditawarkan ke mentor tersedia dengan beban paling ringan.',
+    'mentoring.nobody_available': 'Tidak ada mentor yang tersedia untuk topik ini. Pilih mentor sendiri, atau tunggu ada yang tersedia.',
     'mentoring.queue_empty': 'Antrean kosong.',
     'mentoring.none_active': 'Tidak ada pendampingan yang berjalan.',
     'mentoring.business': 'Pelaku usaha',
@@ -244,6 +245,7 @@ export default {
     'figures.sessions': 'Sesi terlaksana',
     'figures.rating': 'Rata-rata nilai',
     'figures.rating_value': '{avg} ({count})',
+    'figures.none': 'Belum ada permintaan pendampingan.',
     'figures.total': 'Semua topik',
 
     'session.title': 'Sesi',

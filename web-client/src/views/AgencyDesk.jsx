@@ -3,18 +3,23 @@
 // the mentorships under way (opened to read), and the figures.
 
 import { useEffect, useState } from 'preact/hooks';
-import { t } from '../i18n.js';
+import { notice, t } from '../i18n.js';
 import { TOPICS } from '../mentoring.js';
 import { formatDuration } from '../systemline.js';
 import { useAction } from './hooks.js';
-import { FormError, MentorPicker, RequestCard, TransferForm, topicLabel } from './MentoringParts.jsx';
+import { FormError, MentorPicker, RequestCard, Toggle, TransferForm, topicLabel } from './MentoringParts.jsx';
 
 function QueueItem({ session, store, req }) {
     const [picking, setPicking] = useState(false);
     const action = useAction();
     async function assign(mentorId) {
         const done = await action.run(async () => {
-            await session.mentoring.assign(req.id, mentorId);
+            try {
+                await session.mentoring.assign(req.id, mentorId);
+            } catch (err) {
+                // Without a mentor named, not_found means nobody could be picked.
+                throw !mentorId && err.code === 'not_found' ? notice('mentoring.nobody_available') : err;
+            }
             return true;
         });
         if (done) {
@@ -85,16 +90,28 @@ function rating(avg, count) {
     return count ? t('figures.rating_value', { avg: avg.toFixed(1), count }) : '–';
 }
 
-function FigureRow({ label, row, testid }) {
+// One topic's figures (or the total) as a small card: a table six columns
+// wide does not fit a phone.
+function FigureCard({ label, row, testid }) {
+    const cells = [
+        ['figures.requests', row.requests],
+        ['figures.assigned', row.assigned],
+        ['figures.wait', row.assigned ? formatDuration(row.wait_avg_s || 0) : '–'],
+        ['figures.sessions', row.sessions_held],
+        ['figures.rating', rating(row.rating_avg || 0, row.ratings || 0)],
+    ];
     return (
-        <tr data-testid={testid}>
-            <th scope="row">{label}</th>
-            <td>{row.requests}</td>
-            <td>{row.assigned}</td>
-            <td>{row.assigned ? formatDuration(row.wait_avg_s || 0) : '–'}</td>
-            <td>{row.sessions_held}</td>
-            <td>{rating(row.rating_avg || 0, row.ratings || 0)}</td>
-        </tr>
+        <li class="mcard" data-testid={testid}>
+            <strong class="mcard__topic">{label}</strong>
+            <dl class="facts facts--figures">
+                {cells.map(([key, value]) => (
+                    <Fragment key={key}>
+                        <dt>{t(key)}</dt>
+                        <dd>{value}</dd>
+                    </Fragment>
+                ))}
+            </dl>
+        </li>
     );
 }
 
@@ -115,52 +132,30 @@ function Figures({ session, store }) {
             </div>
             <FormError error={action.error} />
             {figures && (
-                <div class="figures">
-                    <table>
-                        <thead>
-                            <tr>
-                                <th scope="col">{t('mentoring.topic')}</th>
-                                <th scope="col">{t('figures.requests')}</th>
-                                <th scope="col">{t('figures.assigned')}</th>
-                                <th scope="col">{t('figures.wait')}</th>
-                                <th scope="col">{t('figures.sessions')}</th>
-                                <th scope="col">{t('figures.rating')}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {TOPICS.filter((name) => byTopic.has(name)).map((name) => (
-                                <FigureRow key={name} label={topicLabel(name)} row={byTopic.get(name)} testid="figures-row" />
-                            ))}
-                        </tbody>
-                        {figures.total && (
-                            <tfoot>
-                                <FigureRow label={t('figures.total')} row={figures.total} testid="figures-total" />
-                            </tfoot>
-                        )}
-                    </table>
-                </div>
+                <ul class="mlist">
+                    {figures.total && <FigureCard label={t('figures.total')} row={figures.total} testid="figures-total" />}
+                    {TOPICS.filter((name) => byTopic.has(name)).map((name) => (
+                        <FigureCard key={name} label={topicLabel(name)} row={byTopic.get(name)} testid="figures-row" />
+                    ))}
+                </ul>
             )}
+            {figures && byTopic.size === 0 && <p class="dialog__note">{t('figures.none')}</p>}
         </div>
     );
 }
 
 function AutoAssign({ session, store }) {
-    const action = useAction();
     const on = store.mentoring.autoAssign;
     return (
         <div class="mprofile">
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    checked={Boolean(on)}
-                    disabled={on === null || action.busy}
-                    onChange={(ev) => action.run(() => session.mentoring.setAutoAssign(ev.currentTarget.checked))}
-                    data-testid="auto-assign"
-                />
-                <span>{on ? t('mentoring.auto_on') : t('mentoring.auto_off')}</span>
-            </label>
+            <Toggle
+                checked={on}
+                disabled={on === null}
+                onChange={(value) => session.mentoring.setAutoAssign(value)}
+                testid="auto-assign"
+                label={<span>{on ? t('mentoring.auto_on') : t('mentoring.auto_off')}</span>}
+            />
             <p class="field__hint">{t('mentoring.auto_hint')}</p>
-            <FormError error={action.error} />
         </div>
     );
 }

@@ -6,50 +6,40 @@ import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { TOPICS } from '../mentoring.js';
 import { useAction } from './hooks.js';
-import { DeclineForm, FormError, RequestCard, TransferForm, topicLabel } from './MentoringParts.jsx';
+import { DeclineForm, FormError, RequestCard, Toggle, TransferForm, topicLabel } from './MentoringParts.jsx';
 
 function Profile({ session, store }) {
     const profile = store.mentoring.profile;
-    const action = useAction();
     if (!profile) {
         return <p class="dialog__note">{t('app.loading')}</p>;
     }
     const topics = profile.topics || [];
-    const toggleTopic = (name) => {
-        const next = topics.includes(name) ? topics.filter((x) => x !== name) : TOPICS.filter((x) => x === name || topics.includes(x));
-        action.run(() => session.mentoring.saveProfile({ topics: next }));
-    };
+    // Topics are sent in the fixed order, whichever was ticked last.
+    const withTopic = (name, on) => TOPICS.filter((x) => (x === name ? on : topics.includes(x)));
     return (
         <div class="mprofile" data-testid="mentor-profile">
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    checked={Boolean(profile.available)}
-                    disabled={action.busy}
-                    onChange={(ev) => action.run(() => session.mentoring.saveProfile({ available: ev.currentTarget.checked }))}
-                    data-testid="mentor-available"
-                />
-                <span>{profile.available ? t('mentoring.available_on') : t('mentoring.available_off')}</span>
-            </label>
+            <Toggle
+                checked={profile.available}
+                onChange={(on) => session.mentoring.saveProfile({ available: on })}
+                testid="mentor-available"
+                label={<span>{profile.available ? t('mentoring.available_on') : t('mentoring.available_off')}</span>}
+            />
             <p class="field__hint">{t('mentoring.load', { count: profile.load || 0 })}</p>
             <details class="mprofile__topics">
                 <summary>{t('mentoring.my_topics', { count: topics.length })}</summary>
                 <div class="chips">
                     {TOPICS.map((name) => (
-                        <label class="chip" key={name}>
-                            <input
-                                type="checkbox"
-                                checked={topics.includes(name)}
-                                disabled={action.busy}
-                                onChange={() => toggleTopic(name)}
-                                data-testid={`mentor-topic-${name}`}
-                            />
-                            <span>{topicLabel(name)}</span>
-                        </label>
+                        <Toggle
+                            key={name}
+                            wrapClass="chip"
+                            checked={topics.includes(name)}
+                            onChange={(on) => session.mentoring.saveProfile({ topics: withTopic(name, on) })}
+                            testid={`mentor-topic-${name}`}
+                            label={<span>{topicLabel(name)}</span>}
+                        />
                     ))}
                 </div>
             </details>
-            <FormError error={action.error} />
         </div>
     );
 }

@@ -17,7 +17,7 @@ import {
 import { trimSpace } from '../text.js';
 import { formatDateKey, formatShortDate, formatTime, formatWhen, utcToWita, witaToday } from '../time.js';
 import { useAction } from './hooks.js';
-import { ConfirmButton, FormError, StatusBadge, topicLabel } from './MentoringParts.jsx';
+import { ConfirmButton, FormError, StatusBadge, Toggle, topicLabel } from './MentoringParts.jsx';
 import { userName } from './names.js';
 
 const DURATIONS = [15, 30, 45, 60, 90, 120, 180, 240, 480];
@@ -94,7 +94,7 @@ function SessionForm({ client, roomId, item, onDone }) {
 
     const durations = DURATIONS.includes(Number(duration)) ? DURATIONS : [...DURATIONS, Number(duration)].sort((a, b) => a - b);
     return (
-        <form class="mform" onSubmit={submit} data-testid="session-form">
+        <form class="mform" onSubmit={submit} noValidate data-testid="session-form">
             <div class="mform__row mform__row--fields">
                 <label class="field">
                     <span class="field__label">{t('session.date')}</span>
@@ -311,7 +311,7 @@ function ActionForm({ client, store, roomId, req, onDone }) {
     }
     const people = [req.business, req.mentor].filter(Boolean);
     return (
-        <form class="mform" onSubmit={submit} data-testid="action-form">
+        <form class="mform" onSubmit={submit} noValidate data-testid="action-form">
             <label class="field">
                 <span class="field__label">{t('action.text')}</span>
                 <input class="input" value={text} onInput={(ev) => setText(ev.currentTarget.value)} data-testid="action-text" />
@@ -346,27 +346,23 @@ function ActionForm({ client, store, roomId, req, onDone }) {
 }
 
 function ActionItem({ client, store, a, canTick, today }) {
-    const action = useAction();
     const overdue = actionOverdue(a, today);
     const lang = getLang();
     return (
         <li class={`mitem${a.done ? ' mitem--done' : ''}`} data-testid="action-item" data-action-id={a.id} data-done={a.done ? 'true' : 'false'}>
-            <label class="mcheck">
-                <input
-                    type="checkbox"
-                    checked={a.done}
-                    disabled={!canTick || action.busy}
-                    onChange={(ev) => action.run(() => client.mentoring.updateAction(a.id, { done: ev.currentTarget.checked }))}
-                    data-testid="action-done"
-                />
-                <span class="mitem__text">{a.text}</span>
-            </label>
+            <Toggle
+                wrapClass="mcheck"
+                checked={a.done}
+                disabled={!canTick}
+                onChange={(done) => client.mentoring.updateAction(a.id, { done })}
+                testid="action-done"
+                label={<span class="mitem__text">{a.text}</span>}
+            />
             <span class="mitem__meta">
                 {userName(store, a.owner)}
                 {a.due ? ` · ${t('action.due_on', { date: formatDateKey(a.due, lang) })}` : ''}
                 {overdue ? ` · ${t('action.overdue')}` : ''}
             </span>
-            <FormError error={action.error} />
         </li>
     );
 }

@@ -73,6 +73,30 @@ export function RequestCard({ req, showBusiness = false, showMentor = true, test
     );
 }
 
+// A checkbox whose value lives on the server: it shows the user's choice at
+// once, while the request is on its way, and falls back to the server's
+// value (with the error under it) when the request fails.
+export function Toggle({ checked, onChange, disabled = false, testid, label, wrapClass = 'switch' }) {
+    const [want, setWant] = useState(null);
+    const action = useAction();
+    const shown = want === null ? Boolean(checked) : want;
+    async function change(ev) {
+        const value = ev.currentTarget.checked;
+        setWant(value);
+        await action.run(() => onChange(value));
+        setWant(null);
+    }
+    return (
+        <>
+            <label class={wrapClass}>
+                <input type="checkbox" checked={shown} disabled={disabled || action.busy} onChange={change} data-testid={testid} />
+                {label}
+            </label>
+            <FormError error={action.error} />
+        </>
+    );
+}
+
 // A button that asks once more before it acts.
 export function ConfirmButton({ label, question, yes, onConfirm, busy, testid }) {
     const [asking, setAsking] = useState(false);
