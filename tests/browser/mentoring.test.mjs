@@ -327,6 +327,10 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await m.getByTestId('action-due').fill(tomorrow);
         await m.getByTestId('action-save').click();
         await m.locator('[data-testid=action-item][data-done=false]').waitFor();
+        await m.getByTestId('action-edit').click();
+        await m.locator('[data-testid=action-item] [data-testid=action-text]').fill('Catat transaksi dua minggu di spreadsheet');
+        await m.locator('[data-testid=action-item] [data-testid=action-save]').click();
+        await m.getByTestId('action-item').getByText('dua minggu').waitFor();
 
         await m.getByTestId('session-add').click();
         const form = m.locator('[data-testid=sessions] > [data-testid=session-form]');
@@ -350,6 +354,8 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await w.getByTestId('room-item').filter({ hasText: 'Pembukuan' }).click();
         await w.getByTestId('conv-tab-details').click();
         await w.getByTestId('note-body').getByText('Google Sheets').waitFor();
+        await w.getByTestId('action-item').getByText('dua minggu').waitFor();
+        assert.equal(await w.getByTestId('action-edit').count(), 0);
         await w.getByTestId('action-done').check();
         await m.locator('[data-testid=action-item][data-done=true]').waitFor();
         assert.equal(await w.getByTestId('note-add').count(), 0);

@@ -288,10 +288,11 @@ function Notes({ client, store, roomId, req, writable }) {
     );
 }
 
-function ActionForm({ client, store, roomId, req, onDone }) {
-    const [text, setText] = useState('');
-    const [owner, setOwner] = useState(req.business ? req.business.id : 0);
-    const [due, setDue] = useState('');
+// Adding an action item, or changing one (`item` given): the mentor's.
+function ActionForm({ client, store, roomId, req, item, onDone }) {
+    const [text, setText] = useState(item ? item.text : '');
+    const [owner, setOwner] = useState(item ? item.owner : req.business ? req.business.id : 0);
+    const [due, setDue] = useState(item ? item.due : '');
     const action = useAction();
     async function submit(ev) {
         ev.preventDefault();
@@ -302,7 +303,23 @@ function ActionForm({ client, store, roomId, req, onDone }) {
             return;
         }
         const ok = await action.run(async () => {
-            await client.mentoring.addAction(roomId, body, Number(owner), due);
+            if (!item) {
+                await client.mentoring.addAction(roomId, body, Number(owner), due);
+                return true;
+            }
+            const fields = {};
+            if (body !== item.text) {
+                fields.text = body;
+            }
+            if (Number(owner) !== item.owner) {
+                fields.owner = Number(owner);
+            }
+            if (due !== item.due) {
+                fields.due = due;
+            }
+            if (Object.keys(fields).length) {
+                await client.mentoring.updateAction(item.id, fields);
+            }
             return true;
         });
         if (ok) {
@@ -335,7 +352,7 @@ function ActionForm({ client, store, roomId, req, onDone }) {
             <FormError error={action.error} />
             <div class="mform__row">
                 <button type="submit" class="btn btn--primary btn--small" disabled={action.busy} data-testid="action-save">
-                    {t('action.add_save')}
+                    {item ? t('chat.save') : t('action.add_save')}
                 </button>
                 <button type="button" class="btn btn--ghost btn--small" onClick={onDone}>
                     {t('chat.cancel')}
@@ -345,9 +362,17 @@ function ActionForm({ client, store, roomId, req, onDone }) {
     );
 }
 
-function ActionItem({ client, store, a, canTick, today }) {
+function ActionItem({ client, store, req, a, canTick, canEdit, today }) {
+    const [editing, setEditing] = useState(false);
     const overdue = actionOverdue(a, today);
     const lang = getLang();
+    if (editing) {
+        return (
+            <li class="mitem" data-testid="action-item" data-action-id={a.id} data-done={a.done ? 'true' : 'false'}>
+                <ActionForm client={client} store={store} roomId={a.room} req={req} item={a} onDone={() => setEditing(false)} />
+            </li>
+        );
+    }
     return (
         <li class={`mitem${a.done ? ' mitem--done' : ''}`} data-testid="action-item" data-action-id={a.id} data-done={a.done ? 'true' : 'false'}>
             <Toggle
@@ -363,6 +388,11 @@ function ActionItem({ client, store, a, canTick, today }) {
                 {a.due ? ` · ${t('action.due_on', { date: formatDateKey(a.due, lang) })}` : ''}
                 {overdue ? ` · ${t('action.overdue')}` : ''}
             </span>
+            {canEdit && (
+                <button type="button" class="btn btn--link btn--small mitem__edit" data-testid="action-edit" onClick={() => setEditing(true)}>
+                    {t('chat.edit')}
+                </button>
+            )}
         </li>
     );
 }
@@ -390,9 +420,11 @@ function Actions({ client, store, roomId, req, writable }) {
                         key={a.id}
                         client={client}
                         store={store}
+                        req={req}
                         a={a}
                         today={today}
                         canTick={writable && (mentorHere || store.isMe(a.owner))}
+                        canEdit={writable && mentorHere}
                     />
                 ))}
             </ul>
