@@ -26,7 +26,8 @@ const isCall = (id, state) => (e) => e.type === 'call' && e.call.id === id && (!
 const isSignal = (id) => (e) => e.type === 'call_signal' && e.call === id;
 const anySignal = (e) => e.type === 'call_signal';
 
-// A system line of `room` whose JSON body has event `event` for call `call`.
+// A system line of `room` whose JSON body has event `event` for call `call`
+// (any call, or none, when `call` is undefined).
 function isSystem(room, event, call) {
     return (e) => {
         if (e.type !== 'message' || e.room !== room || e.kind !== 'system' || e.from !== 0) {
@@ -34,7 +35,7 @@ function isSystem(room, event, call) {
         }
         try {
             const body = JSON.parse(e.body);
-            return body.event === event && body.call === call;
+            return body.event === event && (call === undefined || body.call === call);
         } catch {
             return false;
         }
@@ -379,6 +380,8 @@ describe('11 calls', { timeout: 120000 }, () => {
             await m.business.client.request('mentoring_close', { request: m.request, rating: 5, comment: 'Terima kasih' });
             const ev = await m.business.client.nextEvent(isCall(call.id, 'ended'));
             assert.equal(ev.call.end_reason, 'closed');
+            // System lines commit in the store's next batch, after the reply.
+            await m.business.client.nextEvent(isSystem(m.room, 'mentoring_closed'));
 
             for (const c of [m.business.client, mentor.client]) {
                 const err = await c.requestError('call_start', { room: m.room });
