@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,18 @@ enum option_id {
     OPT_TURN_USERNAME,
     OPT_TURN_CREDENTIAL,
     OPT_CALL_RING_S,
+    OPT_REQ_RATE,
+    OPT_REQ_BURST,
+    OPT_MSG_RATE,
+    OPT_MSG_BURST,
+    OPT_CONNS_PER_IP,
+    OPT_CONN_RATE_PER_IP,
+    OPT_LOGIN_FAILURES,
+    OPT_LOGIN_FAILURES_IP,
+    OPT_LOGIN_DELAY_MAX,
+    OPT_REGISTRATIONS_PER_IP,
+    OPT_ROOMS_PER_CONN,
+    OPT_TRUSTED_PROXY,
     OPT_DEMO,
     OPT_HELP,
 };
@@ -68,6 +83,27 @@ static const struct option_def options[] = {
      "password for the turn: servers (prefer the environment variable)"},
     {"--call-ring-s", "KOLAB_CALL_RING_S", "SECONDS",
      "how long a call rings before it ends as missed, 1-600 (default 60)"},
+    {"--req-rate", "KOLAB_REQ_RATE", "N", "requests per second per user (default 100)"},
+    {"--req-burst", "KOLAB_REQ_BURST", "N", "requests one user may send at once (default 2000)"},
+    {"--msg-rate", "KOLAB_MSG_RATE", "N",
+     "writes (messages, edits, typing, ...) per second per user (default 5)"},
+    {"--msg-burst", "KOLAB_MSG_BURST", "N", "writes one user may send at once (default 30)"},
+    {"--conns-per-ip", "KOLAB_CONNS_PER_IP", "N",
+     "WebSockets one client address may hold open (default 256)"},
+    {"--conn-rate-per-ip", "KOLAB_CONN_RATE_PER_IP", "N",
+     "new WebSockets per second per client address, twice that at once (default 20)"},
+    {"--login-failures", "KOLAB_LOGIN_FAILURES", "N",
+     "failed logins of one account before each further attempt waits (default 5)"},
+    {"--login-failures-ip", "KOLAB_LOGIN_FAILURES_IP", "N",
+     "failed logins from one address before each further attempt waits (default 50)"},
+    {"--login-delay-max", "KOLAB_LOGIN_DELAY_MAX", "SECONDS",
+     "longest wait after failed logins; the wait doubles up to it (default 900)"},
+    {"--registrations-per-ip", "KOLAB_REGISTRATIONS_PER_IP", "N",
+     "new accounts per client address per hour (default 100)"},
+    {"--rooms-per-conn", "KOLAB_ROOMS_PER_CONN", "N",
+     "rooms one connection may have joined at once (default 1000)"},
+    {"--trusted-proxy", "KOLAB_TRUSTED_PROXY", "IP",
+     "proxy whose X-Forwarded-For is believed, repeatable (env: comma-separated; default none)"},
     {"--demo", "KOLAB_DEMO", NULL, "seed demo accounts and rooms into a new database"},
     {"--help", NULL, NULL, "show this help"},
 };
@@ -82,7 +118,7 @@ void config_usage(const char *exe)
         const struct option_def *o = &options[i];
         char head[40];
         snprintf(head, sizeof(head), "%s%s%s", o->flag, o->arg ? " " : "", o->arg ? o->arg : "");
-        printf("  %-22s %s", head, o->help);
+        printf("  %-26s %s", head, o->help);
         if (o->env != NULL) {
             printf(" [%s]", o->env);
         }
@@ -195,10 +231,82 @@ static bool set_ice_servers(struct config *cfg, const char *value)
     return true;
 }
 
+/* The options that set an unsigned field, with their ranges. */
+struct uint_option {
+    enum option_id id;
+    unsigned min;
+    unsigned max;
+    size_t offset;
+};
+
+static const struct uint_option uint_options[] = {
+    {OPT_MAX_FRAME, 1024, 16u * 1024 * 1024, offsetof(struct config, max_frame)},
+    {OPT_QUEUE_EVENTS, 8, 1u << 20, offsetof(struct config, queue_events)},
+    {OPT_QUEUE_BYTES, 64 * 1024, 1u << 30, offsetof(struct config, queue_bytes)},
+    {OPT_WORKERS, 1, 64, offsetof(struct config, workers)},
+    {OPT_CALL_RING_S, 1, 600, offsetof(struct config, call_ring_s)},
+    {OPT_REQ_RATE, 1, 1000000, offsetof(struct config, req_rate)},
+    {OPT_REQ_BURST, 1, 1000000, offsetof(struct config, req_burst)},
+    {OPT_MSG_RATE, 1, 1000000, offsetof(struct config, msg_rate)},
+    {OPT_MSG_BURST, 1, 1000000, offsetof(struct config, msg_burst)},
+    {OPT_CONNS_PER_IP, 1, 1000000, offsetof(struct config, conns_per_ip)},
+    {OPT_CONN_RATE_PER_IP, 1, 1000000, offsetof(struct config, conn_rate_per_ip)},
+    {OPT_LOGIN_FAILURES, 1, 1000, offsetof(struct config, login_failures)},
+    {OPT_LOGIN_FAILURES_IP, 1, 1000000, offsetof(struct config, login_failures_ip)},
+    {OPT_LOGIN_DELAY_MAX, 1, 86400, offsetof(struct config, login_delay_max_s)},
+    {OPT_REGISTRATIONS_PER_IP, 1, 1000000, offsetof(struct config, registrations_per_ip)},
+    {OPT_ROOMS_PER_CONN, 1, 100000, offsetof(struct config, rooms_per_conn)},
+};
+
+/* Sets the unsigned field of option `id`; false when `id` is not one of
+ * them (*handled false) or the value is out of its range. */
+static bool apply_uint(struct config *cfg, enum option_id id, const char *value, bool *handled)
+{
+    for (size_t i = 0; i < sizeof(uint_options) / sizeof(uint_options[0]); i++) {
+        const struct uint_option *o = &uint_options[i];
+        unsigned long long n = 0;
+        if (o->id != id) {
+            continue;
+        }
+        *handled = true;
+        if (!parse_uint(value, o->max, &n) || n < o->min) {
+            return false;
+        }
+        *(unsigned *)((char *)cfg + o->offset) = (unsigned)n;
+        return true;
+    }
+    *handled = false;
+    return false;
+}
+
+static bool add_proxies(struct config *cfg, const char *value)
+{
+    char buf[CONFIG_STR_MAX];
+    if (!copy_str(buf, value)) {
+        return false;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+        unsigned char addr[sizeof(struct in6_addr)];
+        bool ok = inet_pton(AF_INET, tok, addr) == 1 || inet_pton(AF_INET6, tok, addr) == 1;
+        if (!ok || cfg->trusted_proxy_count == CONFIG_PROXIES_MAX ||
+            strlen(tok) >= sizeof(cfg->trusted_proxies[0])) {
+            return false;
+        }
+        strcpy(cfg->trusted_proxies[cfg->trusted_proxy_count++], tok);
+    }
+    return true;
+}
+
 /* Applies one option by its table index. Returns false for a bad value. */
 static bool apply(struct config *cfg, enum option_id id, const char *value)
 {
     unsigned long long n = 0;
+    bool handled = false;
+    bool ok = apply_uint(cfg, id, value, &handled);
+    if (handled) {
+        return ok;
+    }
 
     switch (id) {
     case OPT_LISTEN:
@@ -221,44 +329,16 @@ static bool apply(struct config *cfg, enum option_id id, const char *value)
         }
         cfg->token_ttl_s = n;
         return true;
-    case OPT_MAX_FRAME:
-        if (!parse_uint(value, 16u * 1024 * 1024, &n) || n < 1024) {
-            return false;
-        }
-        cfg->max_frame = (unsigned)n;
-        return true;
-    case OPT_QUEUE_EVENTS:
-        if (!parse_uint(value, 1u << 20, &n) || n < 8) {
-            return false;
-        }
-        cfg->queue_events = (unsigned)n;
-        return true;
-    case OPT_QUEUE_BYTES:
-        if (!parse_uint(value, 1u << 30, &n) || n < 64 * 1024) {
-            return false;
-        }
-        cfg->queue_bytes = (unsigned)n;
-        return true;
     case OPT_REDIS:
         return copy_str(cfg->redis, value);
-    case OPT_WORKERS:
-        if (!parse_uint(value, 64, &n) || n == 0) {
-            return false;
-        }
-        cfg->workers = (unsigned)n;
-        return true;
+    case OPT_TRUSTED_PROXY:
+        return add_proxies(cfg, value);
     case OPT_ICE_SERVERS:
         return set_ice_servers(cfg, value);
     case OPT_TURN_USERNAME:
         return copy_str(cfg->turn_username, value);
     case OPT_TURN_CREDENTIAL:
         return copy_str(cfg->turn_credential, value);
-    case OPT_CALL_RING_S:
-        if (!parse_uint(value, 600, &n) || n == 0) {
-            return false;
-        }
-        cfg->call_ring_s = (unsigned)n;
-        return true;
     case OPT_DEMO:
         cfg->demo = value[0] != '\0' && strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
         return true;
@@ -280,6 +360,17 @@ static void set_defaults(struct config *cfg, const char *exe)
     cfg->queue_bytes = DEFAULT_QUEUE_BYTES;
     cfg->workers = 1;
     cfg->call_ring_s = DEFAULT_CALL_RING_S;
+    cfg->req_rate = 100;
+    cfg->req_burst = 2000;
+    cfg->msg_rate = 5;
+    cfg->msg_burst = 30;
+    cfg->conns_per_ip = 256;
+    cfg->conn_rate_per_ip = 20;
+    cfg->login_failures = 5;
+    cfg->login_failures_ip = 50;
+    cfg->login_delay_max_s = 900;
+    cfg->registrations_per_ip = 100;
+    cfg->rooms_per_conn = 1000;
 
     /* The build puts kolabd in build/ and the web client in web-client/dist. */
     char self[CONFIG_STR_MAX];
@@ -328,8 +419,10 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
         return st;
     }
 
-    /* Origins from the command line replace those from the environment. */
+    /* Origins and proxies from the command line replace those from the
+     * environment. */
     bool cli_origins = false;
+    bool cli_proxies = false;
     for (int i = first; i < argc; i++) {
         int index = find_option(argv[i]);
         if (index < 0) {
@@ -352,6 +445,10 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
             cfg->origin_count = 0;
             cli_origins = true;
         }
+        if (index == OPT_TRUSTED_PROXY && !cli_proxies) {
+            cfg->trusted_proxy_count = 0;
+            cli_proxies = true;
+        }
         if (!apply(cfg, (enum option_id)index, value)) {
             fprintf(stderr, "kolabd: bad value for %s: %s\n", options[index].flag, value);
             return STATUS_BAD_REQUEST;
@@ -371,6 +468,16 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
         return STATUS_BAD_REQUEST;
     }
     return STATUS_OK;
+}
+
+bool config_proxy_trusted(const struct config *cfg, const char *addr)
+{
+    for (unsigned i = 0; i < cfg->trusted_proxy_count; i++) {
+        if (strcmp(addr, cfg->trusted_proxies[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool config_origin_allowed(const struct config *cfg, const char *origin)

@@ -16,6 +16,7 @@
 #define CONFIG_ORIGINS_MAX 16
 #define CONFIG_STR_MAX     512
 #define CONFIG_ICE_MAX     8
+#define CONFIG_PROXIES_MAX 8
 
 struct config {
     char host[CONFIG_STR_MAX];
@@ -49,6 +50,28 @@ struct config {
     /* Outbound queue bounds per connection. */
     unsigned queue_events;
     unsigned queue_bytes;
+
+    /* Abuse limits (see ratelimit.h). Per user, over all their connections:
+     * requests and writes per second, and how many may come at once. */
+    unsigned req_rate;
+    unsigned req_burst;
+    unsigned msg_rate;
+    unsigned msg_burst;
+    /* Per client address: open WebSockets, and new ones per second. */
+    unsigned conns_per_ip;
+    unsigned conn_rate_per_ip;
+    /* Failed logins before each further attempt must wait, per account and
+     * per address, and the longest wait. */
+    unsigned login_failures;
+    unsigned login_failures_ip;
+    unsigned login_delay_max_s;
+    /* New accounts per address per hour. */
+    unsigned registrations_per_ip;
+    /* Rooms one connection may have joined at once. */
+    unsigned rooms_per_conn;
+    /* Proxies whose X-Forwarded-For names the real client (IP addresses). */
+    char trusted_proxies[CONFIG_PROXIES_MAX][64];
+    unsigned trusted_proxy_count;
 };
 
 /*
@@ -61,6 +84,9 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
 
 /* Prints the flags and their environment variables. */
 void config_usage(const char *exe);
+
+/* True when `addr` (a peer address as text) is a trusted proxy. */
+bool config_proxy_trusted(const struct config *cfg, const char *addr);
 
 /* True when `origin` (an Origin header's value) is allowed. */
 bool config_origin_allowed(const struct config *cfg, const char *origin);

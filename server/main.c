@@ -22,6 +22,7 @@
 #include "cluster.h"
 #include "config.h"
 #include "demo.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "mentoring.h"
 #include "net.h"
@@ -39,6 +40,7 @@ static uv_signal_t sigterm_handle;
 static void shutdown_finished(void)
 {
     session_stop();
+    ratelimit_stop();
     calls_stop();
     mentoring_stop();
     cluster_stop();
@@ -99,6 +101,7 @@ static int run_server(void)
     }
 
     session_start();
+    ratelimit_start();
     uv_signal_init(app.loop, &sigint_handle);
     uv_signal_start(&sigint_handle, on_signal, SIGINT);
     uv_signal_init(app.loop, &sigterm_handle);

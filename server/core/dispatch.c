@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "session.h"
 
@@ -108,7 +109,8 @@ static const char *default_message(enum status st)
     }
 }
 
-void reply_fail(const struct req_ref *ref, enum status st, const char *message)
+static void send_error(const struct req_ref *ref, enum status st, const char *message,
+                       uint64_t retry_ms)
 {
     struct conn *c = conn_find(ref->conn);
     if (c == NULL) {
@@ -129,13 +131,23 @@ void reply_fail(const struct req_ref *ref, enum status st, const char *message)
     proto_kv_cstr(&w, "code", status_code(st));
     proto_kv_cstr(&w, "message", message);
     if (limited) {
-        proto_kv_uint(&w, "retry_ms", 1000);
+        proto_kv_uint(&w, "retry_ms", retry_ms == 0 ? 1000 : retry_ms);
     }
     struct proto_buf *b = proto_writer_finish(&w);
     if (b != NULL) {
         conn_send(c, b);
         proto_buf_unref(b);
     }
+}
+
+void reply_fail(const struct req_ref *ref, enum status st, const char *message)
+{
+    send_error(ref, st, message, 0);
+}
+
+void reply_limited(const struct req_ref *ref, uint64_t retry_ms, const char *message)
+{
+    send_error(ref, STATUS_RATE_LIMITED, message, retry_ms);
 }
 
 void event_begin(struct proto_writer *w, const char *type, uint32_t fields)
@@ -196,8 +208,9 @@ static void note_bad_request(struct conn *c)
     }
 }
 
-static enum status check_access(const struct request_def *def, const struct conn *c)
+static enum status check_access(const struct request_def *def, struct req *r)
 {
+    const struct conn *c = r->conn;
     if (!def->needs_user) {
         return STATUS_OK;
     }
@@ -206,6 +219,14 @@ static enum status check_access(const struct request_def *def, const struct conn
     }
     if ((def->roles & session_role_bit(c->session.role)) == 0) {
         return STATUS_FORBIDDEN;
+    }
+    /* Budgets are the user's, shared by all their connections. */
+    bool write = (def->flags & REQ_WRITE) != 0;
+    if (ratelimit_request(c->session.user, write, conn_now_ms(), &r->retry_ms) != STATUS_OK) {
+        log_debug("dispatch", "rate limited", "user=%llu type=%s",
+                  (unsigned long long)c->session.user, def->name);
+        return req_fail(r, STATUS_RATE_LIMITED,
+                        write ? "too many writes; slow down" : "too many requests; slow down");
     }
     return STATUS_OK;
 }
@@ -223,14 +244,14 @@ static void handle(struct req *r)
         return;
     }
 
-    enum status st = check_access(def, r->conn);
+    enum status st = check_access(def, r);
     if (st == STATUS_OK) {
         st = def->handler(r);
     }
     if (st != STATUS_OK && st != STATUS_PENDING) {
         log_debug("dispatch", "request failed", "conn=%llu type=%s code=%s",
                   (unsigned long long)r->conn->id, def->name, status_code(st));
-        reply_fail(&r->ref, st, r->why);
+        send_error(&r->ref, st, r->why, r->retry_ms);
         if (st == STATUS_BAD_REQUEST) {
             note_bad_request(r->conn);
         }

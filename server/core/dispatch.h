@@ -40,6 +40,8 @@ struct req {
     struct req_ref ref;
     /* Set by a handler that fails, for the error reply's message. */
     char why[96];
+    /* With STATUS_RATE_LIMITED: when a retry can succeed (0: a second). */
+    uint64_t retry_ms;
 };
 
 /* Sets r->why (printf style) and returns `st`, for one-line failures. */
@@ -48,6 +50,11 @@ enum status req_fail(struct req *r, enum status st, const char *fmt, ...)
 
 typedef enum status (*request_fn)(struct req *r);
 
+/* Flags of a request. A write stores or sends something other people see,
+ * and takes from the user's message budget besides the request budget (see
+ * ratelimit.h). */
+#define REQ_WRITE 1u
+
 struct request_def {
     const char *name;
     /* False for the few requests allowed before login. */
@@ -55,6 +62,7 @@ struct request_def {
     /* ROLE_* bits that may call it; ROLE_ANY for every role. */
     unsigned roles;
     request_fn handler;
+    unsigned flags;
 };
 
 /* Registers a feature's table (static storage, `count` entries). At most
@@ -76,8 +84,12 @@ void reply_send(const struct req_ref *ref, struct proto_writer *w);
 void reply_empty(const struct req_ref *ref);
 
 /* The `error` reply for `st`; `message` is a short English sentence for
- * developers (may be NULL for the default one of the code). */
+ * developers (may be NULL for the default one of the code). A
+ * `rate_limited` error says a retry may succeed after a second. */
 void reply_fail(const struct req_ref *ref, enum status st, const char *message);
+
+/* The `rate_limited` error with the wait after which a retry can succeed. */
+void reply_limited(const struct req_ref *ref, uint64_t retry_ms, const char *message);
 
 /* Encodes `fields` pairs after a `type` into a new event buffer (the caller
  * writes the fields); finish with proto_writer_finish. */

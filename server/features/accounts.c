@@ -10,12 +10,17 @@
 #include "conn.h"
 #include "dispatch.h"
 #include "encode.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "session.h"
 #include "text.h"
 
 #define USERS_LIMIT_MAX     50
 #define USERS_LIMIT_DEFAULT 20
+/* Password hashes (logins and registrations) waiting or running at once. */
+#define ACCOUNTS_HASHING_MAX 64
+
+static unsigned hashing;
 
 /* ---- validation ---------------------------------------------------------- */
 
@@ -84,6 +89,7 @@ static void register_hashed(void *ud, enum status st, const char *record)
     struct register_job *job = ud;
     struct store_user user;
 
+    hashing--;
     if (st == STATUS_OK) {
         st = store_user_create(app.store, job->username, job->name, job->role, record, &user);
     }
@@ -134,6 +140,15 @@ static enum status handle_register(struct req *r)
     if (store_user_by_name(app.store, username, &existing, NULL, 0) == STATUS_OK) {
         return req_fail(r, STATUS_CONFLICT, "username is taken");
     }
+    if (hashing >= ACCOUNTS_HASHING_MAX) {
+        r->retry_ms = 1000;
+        return req_fail(r, STATUS_RATE_LIMITED, "the server is busy; retry");
+    }
+    if (ratelimit_register(r->conn->addr_key, conn_now_ms(), &r->retry_ms) != STATUS_OK) {
+        log_warn("audit", "registration refused: too many from this address", "ip=%s",
+                 r->conn->peer);
+        return req_fail(r, STATUS_RATE_LIMITED, "too many new accounts from this address");
+    }
 
     struct register_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
@@ -148,6 +163,7 @@ static enum status handle_register(struct req *r)
         free(job);
         return st;
     }
+    hashing++;
     return STATUS_PENDING;
 }
 
@@ -158,6 +174,9 @@ struct login_job {
     void *ud;
     bool found;
     struct store_user user;
+    char username[STORE_USERNAME_MAX + 1];
+    size_t username_len;
+    char addr[ACCOUNTS_ADDR_MAX];
 };
 
 static void login_verified(void *ud, enum status st, bool match)
@@ -166,6 +185,7 @@ static void login_verified(void *ud, enum status st, bool match)
     char token[AUTH_TOKEN_HEX + 1];
     uint8_t hash[32];
 
+    hashing--;
     if (st == STATUS_OK && (!job->found || !match)) {
         st = STATUS_UNAUTHENTICATED;
     }
@@ -178,25 +198,51 @@ static void login_verified(void *ud, enum status st, bool match)
     }
 
     if (st == STATUS_OK) {
+        ratelimit_login_succeeded(job->username, job->username_len, ratelimit_addr_key(job->addr));
         log_info("accounts", "login", "user=%llu", (unsigned long long)job->user.id);
         job->cb(job->ud, STATUS_OK, &job->user, token);
     } else {
-        log_info("accounts", "login refused", "found=%d", job->found);
+        /* The audit trail of guessing: which account, from where. */
+        if (job->found) {
+            log_warn("audit", "login failed", "user=%llu ip=%s", (unsigned long long)job->user.id,
+                     job->addr);
+        } else {
+            log_warn("audit", "login failed", "user=unknown ip=%s", job->addr);
+        }
         job->cb(job->ud, st, NULL, NULL);
     }
     free(job);
 }
 
 enum status accounts_login(const char *username, size_t username_len, const char *password,
-                           size_t password_len, accounts_login_fn cb, void *ud)
+                           size_t password_len, const char *addr, uint64_t *retry_ms,
+                           accounts_login_fn cb, void *ud)
 {
     char record[AUTH_RECORD_MAX + 1];
+    uint64_t addr_key = ratelimit_addr_key(addr);
+
+    /* Each check holds a hashing thread for tens of milliseconds; past this
+     * many waiting, a flood would only delay every honest login. */
+    if (hashing >= ACCOUNTS_HASHING_MAX) {
+        *retry_ms = 1000;
+        return STATUS_RATE_LIMITED;
+    }
+    if (ratelimit_login_attempt(username, username_len, addr_key, conn_now_ms(), retry_ms) !=
+        STATUS_OK) {
+        log_debug("audit", "login throttled", "ip=%s retry_ms=%llu", addr,
+                  (unsigned long long)*retry_ms);
+        return STATUS_RATE_LIMITED;
+    }
+
     struct login_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
         return STATUS_NOMEM;
     }
     job->cb = cb;
     job->ud = ud;
+    job->username_len = username_len < STORE_USERNAME_MAX ? username_len : STORE_USERNAME_MAX;
+    memcpy(job->username, username, job->username_len);
+    snprintf(job->addr, sizeof(job->addr), "%s", addr);
 
     /* An unknown user is checked against a dummy record, taking as long. */
     job->found =
@@ -206,8 +252,10 @@ enum status accounts_login(const char *username, size_t username_len, const char
                                           job->found ? record : NULL, login_verified, job);
     if (st != STATUS_OK) {
         free(job);
+        return st;
     }
-    return st;
+    hashing++;
+    return STATUS_OK;
 }
 
 struct ws_login {
@@ -261,10 +309,11 @@ static enum status handle_login(struct req *r)
         return STATUS_NOMEM;
     }
     job->ref = r->ref;
-    st = accounts_login(username, ulen, password, plen, ws_login_done, job);
+    st = accounts_login(username, ulen, password, plen, r->conn->peer, &r->retry_ms, ws_login_done,
+                        job);
     if (st != STATUS_OK) {
         free(job);
-        return st;
+        return st == STATUS_RATE_LIMITED ? req_fail(r, st, "too many login attempts; wait") : st;
     }
     return STATUS_PENDING;
 }
@@ -388,9 +437,9 @@ static enum status handle_users(struct req *r)
 }
 
 static const struct request_def requests[] = {
-    {"register", false, ROLE_ANY, handle_register}, {"login", false, ROLE_ANY, handle_login},
-    {"auth", false, ROLE_ANY, handle_auth},         {"ping", false, ROLE_ANY, handle_ping},
-    {"logout", true, ROLE_ANY, handle_logout},      {"users", true, ROLE_ANY, handle_users},
+    {"register", false, ROLE_ANY, handle_register, 0}, {"login", false, ROLE_ANY, handle_login, 0},
+    {"auth", false, ROLE_ANY, handle_auth, 0},         {"ping", false, ROLE_ANY, handle_ping, 0},
+    {"logout", true, ROLE_ANY, handle_logout, 0},      {"users", true, ROLE_ANY, handle_users, 0},
 };
 
 void accounts_init(void)

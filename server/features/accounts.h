@@ -22,11 +22,16 @@ typedef void (*accounts_login_fn)(void *ud, enum status st, const struct store_u
 
 /*
  * Checks a username and password (off the loop) and, when they match,
- * creates a session token. STATUS_UNAUTHENTICATED for a wrong pair.
- * Returns an error when the check cannot start; `cb` then never runs.
+ * creates a session token. STATUS_UNAUTHENTICATED for a wrong pair. `addr`
+ * is the client's address as text (borrowed), for the login limits and the
+ * audit log. Returns an error when the check cannot start, and `cb` then
+ * never runs: STATUS_RATE_LIMITED with *retry_ms when the account or the
+ * address must wait after failed attempts, or too many checks are waiting.
  */
+#define ACCOUNTS_ADDR_MAX 64
 enum status accounts_login(const char *username, size_t username_len, const char *password,
-                           size_t password_len, accounts_login_fn cb, void *ud);
+                           size_t password_len, const char *addr, uint64_t *retry_ms,
+                           accounts_login_fn cb, void *ud);
 
 /* Revokes the token given as text and closes the connections holding it
  * with 4001. Unknown tokens are ignored. */

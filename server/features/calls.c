@@ -481,10 +481,10 @@ static enum status handle_call_signal(struct req *r)
 }
 
 static const struct request_def requests[] = {
-    {"call_start", true, ROLE_ANY, handle_call_start},
-    {"call_accept", true, ROLE_ANY, handle_call_accept},
-    {"call_signal", true, ROLE_ANY, handle_call_signal},
-    {"call_end", true, ROLE_ANY, handle_call_end},
+    {"call_start", true, ROLE_ANY, handle_call_start, REQ_WRITE},
+    {"call_accept", true, ROLE_ANY, handle_call_accept, 0},
+    {"call_signal", true, ROLE_ANY, handle_call_signal, 0},
+    {"call_end", true, ROLE_ANY, handle_call_end, 0},
 };
 
 void calls_init(void)

@@ -339,6 +339,12 @@ static enum status handle_join(struct req *r)
     bool gap = false;
 
     enum status st = req_uint(r, "room", &id);
+    if (st == STATUS_OK && !rooms_subscribed(r->conn, id) &&
+        r->conn->room_count >= app.cfg->rooms_per_conn) {
+        /* Leaving a room makes room again; nothing else will. */
+        r->retry_ms = 60000;
+        return req_fail(r, STATUS_RATE_LIMITED, "joined too many rooms; leave one first");
+    }
     if (st == STATUS_OK) {
         st = access_check(r, id, ROOM_READ, &room, &last_read);
     }
@@ -764,18 +770,18 @@ static enum status handle_member_remove(struct req *r)
 }
 
 static const struct request_def requests[] = {
-    {"room_create", true, ROLE_ANY, handle_room_create},
-    {"rooms", true, ROLE_ANY, handle_rooms},
-    {"join", true, ROLE_ANY, handle_join},
-    {"leave", true, ROLE_ANY, handle_leave},
-    {"send", true, ROLE_ANY, handle_send},
-    {"history", true, ROLE_ANY, handle_history},
-    {"read", true, ROLE_ANY, handle_read},
-    {"typing", true, ROLE_ANY, handle_typing},
-    {"edit", true, ROLE_ANY, handle_edit},
-    {"delete", true, ROLE_ANY, handle_delete},
-    {"member_add", true, ROLE_ANY, handle_member_add},
-    {"member_remove", true, ROLE_ANY, handle_member_remove},
+    {"room_create", true, ROLE_ANY, handle_room_create, REQ_WRITE},
+    {"rooms", true, ROLE_ANY, handle_rooms, 0},
+    {"join", true, ROLE_ANY, handle_join, 0},
+    {"leave", true, ROLE_ANY, handle_leave, 0},
+    {"send", true, ROLE_ANY, handle_send, REQ_WRITE},
+    {"history", true, ROLE_ANY, handle_history, 0},
+    {"read", true, ROLE_ANY, handle_read, 0},
+    {"typing", true, ROLE_ANY, handle_typing, REQ_WRITE},
+    {"edit", true, ROLE_ANY, handle_edit, REQ_WRITE},
+    {"delete", true, ROLE_ANY, handle_delete, REQ_WRITE},
+    {"member_add", true, ROLE_ANY, handle_member_add, REQ_WRITE},
+    {"member_remove", true, ROLE_ANY, handle_member_remove, REQ_WRITE},
 };
 
 void chat_init(void)

@@ -32,6 +32,7 @@ enum conn_close_code {
     CONN_CLOSE_TOO_LARGE = 1009,
     CONN_CLOSE_TRY_LATER = 1013,
     CONN_CLOSE_SESSION_ENDED = 4001,
+    CONN_CLOSE_RATE_LIMITED = 4029,
 };
 
 /* One room this connection has joined, with its slot in the room's list of
@@ -45,7 +46,11 @@ struct conn {
     uint64_t id;
     struct lws *wsi;
     struct session session;
-    char peer[48];
+    /* The client's address (see http_client_addr) and its key in the
+     * limits; `addr_counted` once ratelimit_conn_open counted it. */
+    char peer[64];
+    uint64_t addr_key;
+    bool addr_counted;
 
     /* Outbound ring of shared buffers. */
     struct proto_buf **queue;

@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,41 @@ const char *http_cookie(struct lws *wsi, const char *name, char *out, size_t cap
     return NULL;
 }
 
+void http_client_addr(struct lws *wsi, char *out)
+{
+    char list[512];
+
+    out[0] = '\0';
+    lws_get_peer_simple(wsi, out, HTTP_ADDR_MAX);
+    if (!config_proxy_trusted(app.cfg, out) ||
+        !header(wsi, WSI_TOKEN_X_FORWARDED_FOR, list, sizeof(list))) {
+        return;
+    }
+
+    /* Proxies append the address they got the request from: walk from the
+     * right past the trusted ones. */
+    for (;;) {
+        char *comma = strrchr(list, ',');
+        char *item = comma != NULL ? comma + 1 : list;
+        item += strspn(item, " \t");
+        size_t len = strcspn(item, " \t");
+        if (len == 0 || len >= HTTP_ADDR_MAX) {
+            return;
+        }
+        item[len] = '\0';
+        /* Something that is no address counts as the proxy itself. */
+        unsigned char bin[sizeof(struct in6_addr)];
+        if (inet_pton(AF_INET, item, bin) != 1 && inet_pton(AF_INET6, item, bin) != 1) {
+            return;
+        }
+        if (!config_proxy_trusted(app.cfg, item) || comma == NULL) {
+            memcpy(out, item, len + 1);
+            return;
+        }
+        *comma = '\0';
+    }
+}
+
 /* ---- responses ------------------------------------------------------------ */
 
 static void respond(struct lws *wsi, struct http_req *req, unsigned status, const char *json)
@@ -104,6 +141,17 @@ static void respond_error(struct lws *wsi, struct http_req *req, unsigned status
     respond(wsi, req, status, json);
 }
 
+/* 429 with the wait, in the body for scripts and in Retry-After for the
+ * rest of the web. */
+static void respond_limited(struct lws *wsi, struct http_req *req, uint64_t retry_ms)
+{
+    char json[80];
+    snprintf(json, sizeof(json), "{\"error\":\"rate_limited\",\"retry_ms\":%llu}",
+             (unsigned long long)retry_ms);
+    req->retry_s = (unsigned)((retry_ms + 999) / 1000);
+    respond(wsi, req, 429, json);
+}
+
 static int write_response(struct lws *wsi, struct http_req *req)
 {
     uint8_t buf[LWS_PRE + 1024];
@@ -123,6 +171,14 @@ static int write_response(struct lws *wsi, struct http_req *req)
                                                               (int)strlen(req->cookie), &p, end)) {
         return -1;
     }
+    if (req->retry_s > 0) {
+        char after[16];
+        int n = snprintf(after, sizeof(after), "%u", req->retry_s);
+        if (lws_add_http_header_by_name(
+                wsi, (const uint8_t *)"retry-after:", (const uint8_t *)after, n, &p, end)) {
+            return -1;
+        }
+    }
     if (lws_finalize_write_http_header(wsi, start, &p, end)) {
         return -1;
     }
@@ -132,6 +188,7 @@ static int write_response(struct lws *wsi, struct http_req *req)
         return -1;
     }
     req->status = 0;
+    req->retry_s = 0;
     req->cookie[0] = '\0';
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -277,12 +334,20 @@ static void handle_login(struct lws *wsi, struct http_req *req)
     wait->wsi = wsi;
     wait->req = req;
     req->wait = wait;
-    enum status st = accounts_login(username, ulen, password, plen, login_done, wait);
+    char addr[HTTP_ADDR_MAX];
+    uint64_t retry_ms = 0;
+    http_client_addr(wsi, addr);
+    enum status st =
+        accounts_login(username, ulen, password, plen, addr, &retry_ms, login_done, wait);
     memset(password, 0, sizeof(password));
     if (st != STATUS_OK) {
         req->wait = NULL;
         free(wait);
-        respond_error(wsi, req, st == STATUS_BAD_REQUEST ? 400 : 503, status_code(st));
+        if (st == STATUS_RATE_LIMITED) {
+            respond_limited(wsi, req, retry_ms);
+        } else {
+            respond_error(wsi, req, st == STATUS_BAD_REQUEST ? 400 : 503, status_code(st));
+        }
     }
 }
 

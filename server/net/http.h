@@ -29,6 +29,8 @@ struct http_req {
     /* LWS_PRE bytes of room for the transport, then the JSON answer. */
     char response[HTTP_RESPONSE_MAX];
     size_t response_len;
+    /* Seconds for Retry-After; 0 for none. */
+    unsigned retry_s;
     char cookie[160];
     struct login_wait *wait;
 };
@@ -43,5 +45,14 @@ bool http_origin_allowed(struct lws *wsi);
 /* The value of cookie `name` copied into `out`, or NULL when absent or too
  * long. */
 const char *http_cookie(struct lws *wsi, const char *name, char *out, size_t cap);
+
+/*
+ * The client's address as text in `out` (at least HTTP_ADDR_MAX bytes): the
+ * peer's, unless the peer is a trusted proxy (--trusted-proxy), in which
+ * case the nearest address in X-Forwarded-For that is not one. A client
+ * cannot choose what it is counted as by sending the header itself.
+ */
+#define HTTP_ADDR_MAX 64
+void http_client_addr(struct lws *wsi, char *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "conn.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "session.h"
 
@@ -66,11 +67,28 @@ static int filter_handshake(struct lws *wsi)
     return 0;
 }
 
+/* Counts a new WebSocket against its address's limits, then greets it; one
+ * over the limits is closed with 4029 before it is told anything. */
+static void open_conn(struct conn *c, struct lws *wsi)
+{
+    char token[80];
+    uint64_t retry_ms = 0;
+
+    http_client_addr(wsi, c->peer);
+    c->addr_key = ratelimit_addr_key(c->peer);
+    if (ratelimit_conn_open(c->addr_key, conn_now_ms(), &retry_ms) != STATUS_OK) {
+        log_debug("net", "connection over the address's limits", "ip=%s", c->peer);
+        conn_close(c, CONN_CLOSE_RATE_LIMITED, "too many connections from your address", false);
+        return;
+    }
+    c->addr_counted = true;
+    session_open(c, http_cookie(wsi, NET_COOKIE, token, sizeof(token)));
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
     struct conn **slot = user;
-    char token[80];
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -80,7 +98,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         if (*slot == NULL) {
             return -1;
         }
-        session_open(*slot, http_cookie(wsi, NET_COOKIE, token, sizeof(token)));
+        open_conn(*slot, wsi);
         return 0;
     case LWS_CALLBACK_RECEIVE:
         return *slot == NULL ? -1 : conn_receive(*slot, in, len);
@@ -93,6 +111,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         return *slot != NULL && (*slot)->close_sent ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (*slot != NULL) {
+            if ((*slot)->addr_counted) {
+                ratelimit_conn_closed((*slot)->addr_key);
+            }
             session_close(*slot);
             conn_free(*slot);
             *slot = NULL;

@@ -265,10 +265,11 @@ export class KolabClient {
  *   cookie:    a Cookie header value
  *   origin:    the Origin header (default: the server's own origin; null omits it)
  *   protocols: subprotocols offered (default ['kolab.v1']; [] offers none)
+ *   headers:   further request headers (for example X-Forwarded-For)
  */
-export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], timeoutMs = 5000 } = {}) {
+export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], timeoutMs = 5000, headers: extra = {} } = {}) {
     const wsUrl = toWsUrl(url);
-    const headers = {};
+    const headers = { ...extra };
     if (cookie) {
         headers.Cookie = cookie;
     }

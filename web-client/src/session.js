@@ -210,6 +210,22 @@ export class Session {
         return {};
     }
 
+    // A join the server asks to wait with (too many requests at once, as
+    // when a user with very many rooms connects) is sent again after the
+    // wait, as long as this connection lasts.
+    async joinRequest(fields, gen) {
+        for (;;) {
+            try {
+                return await this.conn.request('join', fields);
+            } catch (err) {
+                if (err.code !== 'rate_limited' || gen !== this.generation) {
+                    throw err;
+                }
+                await new Promise((resolve) => setTimeout(resolve, err.retryMs || 1000));
+            }
+        }
+    }
+
     async joinRoom(roomId, gen = this.generation) {
         this.joined.add(roomId);
         const fields = { room: roomId, ...this.resumePoint(roomId) };
@@ -219,7 +235,7 @@ export class Session {
         const countedUpTo = known ? known.last_seq || 0 : 0;
         let reply;
         try {
-            reply = await this.conn.request('join', fields);
+            reply = await this.joinRequest(fields, gen);
         } catch (err) {
             this.joined.delete(roomId);
             throw err;

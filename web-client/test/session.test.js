@@ -120,6 +120,26 @@ describe('Session catching up', () => {
         expect(store.rooms.get(10).last.seq).toBe(6);
     });
 
+    it('sends a join the server rate-limited again after the wait it gave', async () => {
+        let refusals = 1;
+        const { conn, store } = setup({
+            join: () => {
+                if (refusals > 0) {
+                    refusals -= 1;
+                    return new RequestError('rate_limited', 'too many requests', { retry_ms: 30 });
+                }
+                return { room: ROOM, members: [], messages: [msg(1)], gap: false, last_read: 0 };
+            },
+        });
+        conn.hello(ME);
+        await settle();
+        expect(conn.sent('join')).toHaveLength(1);
+        await new Promise((r) => setTimeout(r, 60));
+        await settle();
+        expect(conn.sent('join')).toHaveLength(2);
+        expect(store.rooms.get(10).last.seq).toBe(1);
+    });
+
     it('resumes with since and epoch after a reconnect', async () => {
         const { conn } = setup();
         conn.hello(ME);
