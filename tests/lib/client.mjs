@@ -266,14 +266,18 @@ export class KolabClient {
  *   origin:    the Origin header (default: the server's own origin; null omits it)
  *   protocols: subprotocols offered (default ['kolab.v1']; [] offers none)
  *   headers:   further request headers (for example X-Forwarded-For)
+ *   ca:        the certificate to trust for wss: (a self-signed one in tests)
  */
-export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], timeoutMs = 5000, headers: extra = {} } = {}) {
+export function openSocket(url, { cookie, origin, protocols = [SUBPROTOCOL], timeoutMs = 5000, headers: extra = {}, ca } = {}) {
     const wsUrl = toWsUrl(url);
     const headers = { ...extra };
     if (cookie) {
         headers.Cookie = cookie;
     }
     const options = { headers, handshakeTimeout: timeoutMs };
+    if (ca) {
+        options.ca = ca;
+    }
     const theOrigin = origin === undefined ? originOf(wsUrl) : origin;
     if (theOrigin !== null) {
         options.origin = theOrigin;
@@ -359,13 +363,13 @@ export async function connectAs(url, token) {
 
 // POST /api/login. Resolves {status, headers, body, json, cookie}, where
 // `cookie` is "kolab_session=<token>" when a session cookie was set.
-export async function httpLogin(url, username, password, { origin } = {}) {
+export async function httpLogin(url, username, password, { origin, ca } = {}) {
     const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
     if (origin) {
         headers.Origin = origin;
     }
     const body = new URLSearchParams({ username, password }).toString();
-    const res = await httpRequest(`${url}/api/login`, { method: 'POST', headers, body });
+    const res = await httpRequest(`${url}/api/login`, { method: 'POST', headers, body, ca });
     let json = null;
     try {
         json = JSON.parse(res.body);

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,14 +50,16 @@ function defaultWebRoot() {
 
 // A small HTTP request to 127.0.0.1. Resolves {status, headers, body} with the
 // body as a string; rejects on a network error or after `timeoutMs`.
-export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
+export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 5000, ca } = {}) {
     // A fixed Content-Length, as browsers send, rather than a chunked body.
     const allHeaders = { ...headers };
     if (body !== undefined) {
         allHeaders['Content-Length'] = Buffer.byteLength(body);
     }
     return new Promise((resolve, reject) => {
-        const req = http.request(url, { method, headers: allHeaders, timeout: timeoutMs }, (res) => {
+        const secure = url.startsWith('https:');
+        const options = { method, headers: allHeaders, timeout: timeoutMs, ...(secure && ca ? { ca } : {}) };
+        const req = (secure ? https : http).request(url, options, (res) => {
             const chunks = [];
             res.on('data', (c) => chunks.push(c));
             res.on('end', () =>
@@ -79,13 +82,13 @@ export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitHealthy(url, proc, deadline) {
+async function waitHealthy(url, proc, deadline, ca) {
     while (Date.now() < deadline) {
         if (proc.exitCode !== null || proc.signalCode !== null) {
             throw new Error(`kolabd exited during start (code ${proc.exitCode}, signal ${proc.signalCode})`);
         }
         try {
-            const res = await httpRequest(`${url}/healthz`, { timeoutMs: 1000 });
+            const res = await httpRequest(`${url}/healthz`, { timeoutMs: 1000, ca });
             if (res.status === 200) {
                 return;
             }
@@ -148,9 +151,11 @@ export const RELAXED_LIMITS = {
  *   env:     extra environment variables
  *   dataDir: an existing data directory (default: a new temporary one)
  *   webRoot: static files (default: web-client/dist, or an empty directory)
+ *   tls:     {cert, key} file paths and `ca`, the certificate's text: serves
+ *            https and wss, and `url` starts with https:
  * Returns a handle; see the object literal below.
  */
-export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}) {
+export async function startServer({ args = [], env = {}, dataDir, webRoot, tls } = {}) {
     const port = await freePort();
     const state = {
         name: `kolabd:${port}`,
@@ -162,7 +167,7 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
     };
     started.push(state);
 
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
     async function launch() {
         const argv = [
@@ -170,6 +175,7 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
             '--data', state.dataDir,
             '--web-root', state.webRoot,
             '--log-level', 'info',
+            ...(tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : []),
             ...args,
         ];
         const proc = spawn(kolabdPath(), argv, {
@@ -200,7 +206,7 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
         });
         await spawned;
         try {
-            await waitHealthy(url, proc, Date.now() + READY_TIMEOUT_MS);
+            await waitHealthy(url, proc, Date.now() + READY_TIMEOUT_MS, tls?.ca);
         } catch (err) {
             killProc(proc, 'SIGKILL');
             err.message += `\n${state.logLines.join('\n')}`;
@@ -264,7 +270,7 @@ export async function startServer({ args = [], env = {}, dataDir, webRoot } = {}
     return {
         port,
         url,
-        wsUrl: `ws://127.0.0.1:${port}/ws`,
+        wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
         origin: url,
         dataDir: state.dataDir,
         get pid() {
