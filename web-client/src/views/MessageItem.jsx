@@ -4,6 +4,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { errorText, getLang, t } from '../i18n.js';
+import { linkParts } from '../links.js';
 import { systemLine } from '../systemline.js';
 import { preview } from '../text.js';
 import { formatTime } from '../time.js';
@@ -35,6 +36,29 @@ function ReplyQuote({ store, msg, onJump }) {
             {author && <span class="quote__author">{author}</span>}
             <span class="quote__text">{text}</span>
         </button>
+    );
+}
+
+// A message's text with its http(s) addresses as links that open in a new
+// tab, without telling the site where the reader came from. A tap on a link
+// opens it rather than the message's menu.
+function LinkedText({ text }) {
+    return linkParts(text).map((part, i) =>
+        typeof part === 'string' ? (
+            part
+        ) : (
+            <a
+                key={i}
+                class="msg__link"
+                href={part.href}
+                target="_blank"
+                rel="noopener noreferrer nofollow"
+                data-testid="message-link"
+                onClick={(ev) => ev.stopPropagation()}
+            >
+                {part.text}
+            </a>
+        ),
     );
 }
 
@@ -151,7 +175,7 @@ function MessageItemView({ store, session, msg, showAuthor, readLabel, open, onT
                     </p>
                 ) : (
                     <p class="msg__body" data-testid="message-body">
-                        {msg.body}
+                        <LinkedText text={msg.body} />
                     </p>
                 )}
                 <span class="msg__meta">
