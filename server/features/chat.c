@@ -759,7 +759,13 @@ static enum status handle_member_remove(struct req *r)
     }
 
     /* The removed user's connections leave the room, on every process,
-     * before anything else is published to it. */
+     * before anything else is published to it.
+     * LIMITATION: "before" holds for what this process publishes. Another
+     * process that stores a message in the instant after this removal
+     * delivers it to its own connections of the removed user before the
+     * removal reaches it over Redis. Making the removal an entry in the
+     * room's seq order, which every process's order gate respects, would
+     * close that window. */
     struct proto_writer w;
     member_event(&w, room.id, user_id, "removed");
     room_event(room.id, 0, 0, 0, user_id, &w);
