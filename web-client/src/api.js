@@ -23,7 +23,7 @@ async function post(path, body) {
         // Some failures (a proxy's 502) have no JSON body; the status is enough.
     }
     if (!res.ok) {
-        throw new RequestError(data.error || codeForStatus(res.status), `HTTP ${res.status}`);
+        throw new RequestError(data.error || codeForStatus(res.status), `HTTP ${res.status}`, data);
     }
     return data;
 }

@@ -34,6 +34,8 @@ export default {
     'auth.name_required': 'Enter your full name.',
     'auth.name_too_long': 'The name is too long: {bytes} bytes, at most {max}. Accented letters and non-Latin scripts take more than one byte per letter.',
     'auth.registered': 'Account created. Signing in…',
+    'auth.wait_seconds': 'Too many attempts. Try again in {seconds} seconds.',
+    'auth.wait_minutes': 'Too many attempts. Try again in {minutes} minutes.',
     'auth.session_ended': 'Your session has ended. Please sign in again.',
 
     'role.umkm': 'Small business (UMKM)',

@@ -35,6 +35,8 @@ export default {
     'auth.name_required': 'Isi nama lengkap Anda.',
     'auth.name_too_long': 'Nama terlalu panjang: {bytes} byte, paling banyak {max} byte. Huruf beraksen dan aksara non-Latin memakai lebih dari satu byte per huruf.',
     'auth.registered': 'Akun dibuat. Sedang masuk…',
+    'auth.wait_seconds': 'Terlalu banyak percobaan. Coba lagi dalam {seconds} detik.',
+    'auth.wait_minutes': 'Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.',
     'auth.session_ended': 'Sesi Anda telah berakhir. Silakan masuk lagi.',
 
     'role.umkm': 'Pelaku UMKM',

@@ -32,6 +32,13 @@ function authError(err, mode) {
     if (code === 'conflict' && mode === 'register') {
         return notice('auth.username_taken');
     }
+    // After repeated failures the wait can be minutes: say how long.
+    if (code === 'rate_limited' && err.retryMs > 0) {
+        const seconds = Math.ceil(err.retryMs / 1000);
+        return seconds < 120
+            ? notice('auth.wait_seconds', { seconds })
+            : notice('auth.wait_minutes', { minutes: Math.ceil(seconds / 60) });
+    }
     return errorNotice(code);
 }
 

@@ -1,0 +1,53 @@
+// The sign-in form after repeated wrong passwords: the server makes each
+// further attempt wait, and the page says for how long, in the reader's
+// language, rather than a bare "too many requests".
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { closeAll, newUser } from '../lib/client.mjs';
+import { startServer } from '../lib/server.mjs';
+import { PHONE, launchBrowser, openUser, unexpectedErrors } from './browser.mjs';
+
+describe('sign-in after failed attempts', () => {
+    let srv;
+    let browser;
+    let user;
+
+    before(async () => {
+        srv = await startServer({ args: ['--login-failures', '2'] });
+        user = await newUser(srv.url, { prefix: 'lupa' });
+        browser = await launchBrowser();
+    });
+
+    after(async () => {
+        await closeAll(user?.client);
+        await browser?.close();
+        await srv?.stop();
+    });
+
+    test('tells how long to wait, and lets the right password in after it', { timeout: 60000 }, async () => {
+        const { page, errors } = await openUser(browser, PHONE);
+        await page.goto(`${srv.url}/`);
+        await page.getByTestId('login-form').waitFor();
+        await page.getByTestId('auth-username').fill(user.username);
+        const attempt = async (password) => {
+            await page.getByTestId('auth-password').fill(password);
+            await page.getByTestId('auth-submit').click();
+            const alert = page.getByTestId('auth-error');
+            await alert.waitFor();
+            return alert.innerText();
+        };
+        for (const guess of ['salah-satu', 'salah-dua']) {
+            assert.equal(await attempt(guess), 'Nama pengguna atau kata sandi salah.');
+        }
+        assert.match(await attempt('salah-tiga'), /^Terlalu banyak percobaan\. Coba lagi dalam [12] detik\.$/);
+
+        await page.waitForTimeout(2100);
+        await page.getByTestId('auth-password').fill(user.password);
+        await page.getByTestId('auth-submit').click();
+        await page.getByTestId('chat-view').waitFor();
+        // The failed sign-ins answered 401 and 429, which the console reports.
+        assert.deepEqual(unexpectedErrors(errors).filter((e) => !/status of 40[1]|status of 429/.test(e)), []);
+    });
+});
