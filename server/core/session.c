@@ -39,6 +39,13 @@ bool session_is_staff(const struct session *s)
     return (session_role_bit(s->role) & (ROLE_MODERATOR | ROLE_ADMIN)) != 0;
 }
 
+static session_presence_fn presence_listener;
+
+void session_on_presence(session_presence_fn fn)
+{
+    presence_listener = fn;
+}
+
 /* Tells this process's connections in every room of `user` that they came
  * or went. Each process does so for its own connections, from its own view
  * of who is online anywhere (presence.c), so nothing crosses the bus here. */
@@ -88,6 +95,9 @@ void session_attach(struct conn *c, const struct store_user *user, const uint8_t
              (unsigned long long)s->user);
     if (first) {
         announce_presence(s->user, true);
+        if (presence_listener != NULL) {
+            presence_listener(s->user, true);
+        }
     }
 }
 
@@ -103,6 +113,9 @@ void session_detach(struct conn *c)
     memset(&c->session, 0, sizeof(c->session));
     if (last) {
         announce_presence(user, false);
+        if (presence_listener != NULL) {
+            presence_listener(user, false);
+        }
     }
 }
 

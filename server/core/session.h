@@ -60,6 +60,12 @@ void session_open(struct conn *c, const char *token_hex);
 /* The WebSocket closed. */
 void session_close(struct conn *c);
 
+/* Called when a user comes online on this process while online nowhere, or
+ * goes offline here and with that everywhere. One listener, set at
+ * start-up (the calls feature's). */
+typedef void (*session_presence_fn)(uint64_t user, bool online);
+void session_on_presence(session_presence_fn fn);
+
 /* Starts the timer that closes connections whose token has expired (4001),
  * checked every SESSION_EXPIRY_CHECK_MS, and the presence announcements of
  * changes elsewhere. */

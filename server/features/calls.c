@@ -12,7 +12,9 @@
  * Every ringing call started here has a timer that ends it as `missed`;
  * accepting or ending it here stops the timer. A call accepted or ended on
  * another process leaves the timer running; when it fires it finds the call
- * no longer ringing and does nothing.
+ * no longer ringing and does nothing. A member whose last connection closes
+ * here gets a timer of the same length too: still away when it fires, their
+ * calls end as `disconnected`.
  */
 #include "calls.h"
 
@@ -27,19 +29,27 @@
 #include "dispatch.h"
 #include "encode.h"
 #include "log.h"
+#include "presence.h"
+#include "session.h"
 
 #define CALLS_DATA_MAX 16000
 /* Members a call's room may have; a mentoring room has two. */
 #define CALLS_PEERS_MAX 8
+/* Calls one user may be in at once that an absence ends; one per
+ * mentorship. */
+#define CALLS_ROOMS_MAX 64
 
-/* The ring timer of a call started on this process. */
-struct ring {
+/* A timer of this process: the ring of a call started here (keyed by the
+ * call), or the absence of a member whose calls wait for them to come back
+ * (keyed by the user). */
+struct call_timer {
     uv_timer_t timer;
-    uint64_t call;
-    struct ring *next;
+    uint64_t key;
+    struct call_timer *next;
 };
 
-static struct ring *rings;
+static struct call_timer *rings;
+static struct call_timer *absences;
 
 /* ---- events ---------------------------------------------------------------- */
 
@@ -125,34 +135,57 @@ static void post_ended(const struct store_call *c)
     post_system(c->room, body, len);
 }
 
-/* ---- ring timers ------------------------------------------------------------- */
+/* ---- timers ------------------------------------------------------------------ */
 
-static void ring_closed(uv_handle_t *h)
+static void timer_closed(uv_handle_t *h)
 {
     free(h->data);
 }
 
-/* Takes the ring of `call` out of the list and stops it; none is fine. */
-static void ring_cancel(uint64_t call)
+/* Takes the timer of `key` out of `list` and stops it; none is fine. */
+static void timer_cancel(struct call_timer **list, uint64_t key)
 {
-    for (struct ring **p = &rings; *p != NULL; p = &(*p)->next) {
-        struct ring *ring = *p;
-        if (ring->call == call) {
-            *p = ring->next;
-            uv_timer_stop(&ring->timer);
-            uv_close((uv_handle_t *)&ring->timer, ring_closed);
+    for (struct call_timer **p = list; *p != NULL; p = &(*p)->next) {
+        struct call_timer *t = *p;
+        if (t->key == key) {
+            *p = t->next;
+            uv_timer_stop(&t->timer);
+            uv_close((uv_handle_t *)&t->timer, timer_closed);
             return;
         }
     }
+}
+
+/* Runs `fn` once after the ring timeout, unless cancelled first; a timer
+ * already running for `key` keeps going. */
+static void timer_start(struct call_timer **list, uint64_t key, uv_timer_cb fn)
+{
+    for (struct call_timer *t = *list; t != NULL; t = t->next) {
+        if (t->key == key) {
+            return;
+        }
+    }
+    struct call_timer *t = malloc(sizeof(*t));
+    if (t == NULL) {
+        /* The call waits until someone ends it; nothing else is lost. */
+        log_error("calls", "no memory for a timer", "key=%llu", (unsigned long long)key);
+        return;
+    }
+    t->key = key;
+    uv_timer_init(app.loop, &t->timer);
+    t->timer.data = t;
+    uv_timer_start(&t->timer, fn, (uint64_t)app.cfg->call_ring_s * 1000, 0);
+    t->next = *list;
+    *list = t;
 }
 
 static void ended(const struct store_call *c);
 
 static void ring_expired(uv_timer_t *t)
 {
-    struct ring *ring = t->data;
-    uint64_t id = ring->call;
-    ring_cancel(id);
+    struct call_timer *ring = t->data;
+    uint64_t id = ring->key;
+    timer_cancel(&rings, id);
 
     /*
      * LIMITATION: the state is read, then the end stored, in two store
@@ -170,33 +203,55 @@ static void ring_expired(uv_timer_t *t)
     }
 }
 
-static void ring_start(uint64_t call)
+/*
+ * A member whose last connection went away may come back: a phone on weak
+ * data drops its socket often, and the media of a call may flow on
+ * meanwhile. Only when they are still away after the ring timeout do their
+ * calls end, as `disconnected`, so that the other member is not left in a
+ * call with nobody and the room can call again.
+ */
+static void absence_expired(uv_timer_t *t)
 {
-    struct ring *ring = malloc(sizeof(*ring));
-    if (ring == NULL) {
-        /* The call rings until someone ends it; nothing else is lost. */
-        log_error("calls", "no memory for a ring timer", "call=%llu", (unsigned long long)call);
+    uint64_t user = ((struct call_timer *)t->data)->key;
+    uint64_t rooms[CALLS_ROOMS_MAX];
+    size_t n = 0;
+
+    timer_cancel(&absences, user);
+    if (presence_online(user) ||
+        store_call_rooms_of(app.store, user, rooms, CALLS_ROOMS_MAX, &n) != STATUS_OK) {
         return;
     }
-    ring->call = call;
-    uv_timer_init(app.loop, &ring->timer);
-    ring->timer.data = ring;
-    uv_timer_start(&ring->timer, ring_expired, (uint64_t)app.cfg->call_ring_s * 1000, 0);
-    ring->next = rings;
-    rings = ring;
+    for (size_t i = 0; i < n; i++) {
+        calls_end_room(rooms[i], "disconnected");
+    }
+}
+
+static void presence_changed(uint64_t user, bool online)
+{
+    uint64_t room = 0;
+    size_t n = 0;
+
+    if (online) {
+        timer_cancel(&absences, user);
+    } else if (store_call_rooms_of(app.store, user, &room, 1, &n) == STATUS_OK && n > 0) {
+        timer_start(&absences, user, absence_expired);
+    }
 }
 
 void calls_stop(void)
 {
     while (rings != NULL) {
-        ring_cancel(rings->call);
+        timer_cancel(&rings, rings->key);
+    }
+    while (absences != NULL) {
+        timer_cancel(&absences, absences->key);
     }
 }
 
 /* What follows every end, whoever ended the call. */
 static void ended(const struct store_call *c)
 {
-    ring_cancel(c->id);
+    timer_cancel(&rings, c->id);
     log_debug("calls", "call ended", "call=%llu reason=%s", (unsigned long long)c->id,
               c->end_reason);
     publish_call(c);
@@ -327,7 +382,7 @@ static enum status handle_call_start(struct req *r)
 
     log_debug("calls", "call started", "call=%llu room=%llu", (unsigned long long)c.id,
               (unsigned long long)room);
-    ring_start(c.id);
+    timer_start(&rings, c.id, ring_expired);
     reply_call(r, &c, true);
     publish_call(&c);
     post_started(&c);
@@ -353,7 +408,7 @@ static enum status handle_call_accept(struct req *r)
         return st == STATUS_CONFLICT ? req_fail(r, st, "the call is not ringing") : st;
     }
 
-    ring_cancel(c.id);
+    timer_cancel(&rings, c.id);
     reply_call(r, &c, true);
     publish_call(&c);
     return STATUS_OK;
@@ -490,4 +545,5 @@ static const struct request_def requests[] = {
 void calls_init(void)
 {
     dispatch_register(requests, sizeof(requests) / sizeof(requests[0]));
+    session_on_presence(presence_changed);
 }

@@ -1226,11 +1226,27 @@ static void collect_action(void *ud, const struct store_action *a)
     room_list_add(l, (void **)&l->actions, &l->action_count, a, sizeof(*a));
 }
 
+/* People are few per mentorship: a business and the mentors it had. */
+#define MENTORING_PEOPLE_MAX 64
+
+struct people {
+    struct store_user users[MENTORING_PEOPLE_MAX];
+    size_t count;
+};
+
+static void collect_person(void *ud, const struct store_user *u)
+{
+    struct people *p = ud;
+    if (p->count < MENTORING_PEOPLE_MAX) {
+        p->users[p->count++] = *u;
+    }
+}
+
 static void reply_room(struct req *r, const struct store_mrequest *q, const struct room_lists *l,
-                       const struct store_call *call)
+                       const struct people *people, const struct store_call *call)
 {
     struct proto_writer w;
-    reply_begin(&w, &r->ref, 4 + (call != NULL));
+    reply_begin(&w, &r->ref, 5 + (call != NULL));
     proto_put_cstr(&w, "request");
     encode_request(&w, q);
     proto_put_cstr(&w, "sessions");
@@ -1247,6 +1263,11 @@ static void reply_room(struct req *r, const struct store_mrequest *q, const stru
     proto_put_array(&w, (uint32_t)l->action_count);
     for (size_t i = 0; i < l->action_count; i++) {
         encode_action(&w, &l->actions[i]);
+    }
+    proto_put_cstr(&w, "people");
+    proto_put_array(&w, (uint32_t)people->count);
+    for (size_t i = 0; i < people->count; i++) {
+        encode_user(&w, &people->users[i], 0);
     }
     if (call != NULL) {
         proto_put_cstr(&w, "call");
@@ -1275,6 +1296,11 @@ static enum status handle_room(struct req *r)
     if (st == STATUS_OK) {
         st = store_actions(app.store, room, collect_action, &lists);
     }
+    static struct people people;
+    people.count = 0;
+    if (st == STATUS_OK) {
+        st = store_mrequest_people(app.store, q.id, MENTORING_PEOPLE_MAX, collect_person, &people);
+    }
     if (st == STATUS_OK && lists.failed) {
         st = STATUS_NOMEM;
     }
@@ -1284,7 +1310,7 @@ static enum status handle_room(struct req *r)
         st = call_st == STATUS_NOT_FOUND ? STATUS_OK : call_st;
     }
     if (st == STATUS_OK) {
-        reply_room(r, &q, &lists, call_st == STATUS_OK ? &call : NULL);
+        reply_room(r, &q, &lists, &people, call_st == STATUS_OK ? &call : NULL);
     }
     free(lists.sessions);
     free(lists.notes);

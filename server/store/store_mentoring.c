@@ -257,6 +257,8 @@ enum mstmt_id {
     MS_CALL_INSERT,
     MS_CALL_GET,
     MS_CALL_CURRENT,
+    MS_CALL_ROOMS_OF,
+    MS_REQ_PEOPLE,
     MS_CALL_ACCEPT,
     MS_CALL_END,
     MS_FIGURES,
@@ -412,6 +414,18 @@ static const struct mstmt_def mstmt_defs[MS_COUNT] = {
     [MS_CALL_GET] = {"call_get", "SELECT " CALL_COLS " FROM calls WHERE id = ?1"},
     [MS_CALL_CURRENT] = {"call_current", "SELECT " CALL_COLS " FROM calls "
                                          "WHERE room = ?1 AND state IN ('ringing', 'active')"},
+    [MS_REQ_PEOPLE] = {"mreq_people",
+                       "SELECT id, username, name, role FROM users WHERE id IN ("
+                       "  SELECT business FROM mentoring_requests WHERE id = ?1"
+                       "  UNION SELECT mentor FROM mentoring_routes WHERE request = ?1"
+                       "  UNION SELECT author FROM mentoring_notes WHERE request = ?1"
+                       "  UNION SELECT owner FROM mentoring_actions WHERE request = ?1"
+                       "  UNION SELECT created_by FROM mentoring_actions WHERE request = ?1"
+                       "  UNION SELECT created_by FROM mentoring_sessions WHERE request = ?1"
+                       ") ORDER BY id LIMIT ?2"},
+    [MS_CALL_ROOMS_OF] = {"call_rooms_of", "SELECT c.room FROM calls c "
+                                           "JOIN members m ON m.room = c.room AND m.user = ?1 "
+                                           "WHERE c.state IN ('ringing', 'active') LIMIT ?2"},
     [MS_CALL_ACCEPT] = {"call_accept", "UPDATE calls SET state = 'active', accepted_ts = ?2 "
                                        "WHERE id = ?1 AND state = 'ringing' RETURNING id"},
     [MS_CALL_END] = {"call_end", "UPDATE calls SET state = 'ended', ended_ts = ?2, "
@@ -1848,6 +1862,54 @@ enum status store_call_current(struct store *s, uint64_t room, struct store_call
 {
     bind_u64(s->mstmts[MS_CALL_CURRENT], 1, room);
     return m_row(s, MS_CALL_CURRENT, row_call, out);
+}
+
+struct each_user {
+    store_user_fn each;
+    void *ud;
+};
+
+static void visit_user(sqlite3_stmt *st, void *ctx)
+{
+    struct each_user *e = ctx;
+    struct store_user u;
+
+    row_user(st, 0, &u);
+    e->each(e->ud, &u);
+}
+
+enum status store_mrequest_people(struct store *s, uint64_t request, unsigned limit,
+                                  store_user_fn each, void *ud)
+{
+    struct each_user e = {each, ud};
+    bind_u64(s->mstmts[MS_REQ_PEOPLE], 1, request);
+    bind_u64(s->mstmts[MS_REQ_PEOPLE], 2, limit);
+    return m_rows(s, MS_REQ_PEOPLE, visit_user, &e);
+}
+
+struct room_ids {
+    uint64_t *ids;
+    size_t cap;
+    size_t n;
+};
+
+static void visit_room_id(sqlite3_stmt *st, void *ctx)
+{
+    struct room_ids *r = ctx;
+    if (r->n < r->cap) {
+        r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+}
+
+enum status store_call_rooms_of(struct store *s, uint64_t user, uint64_t *rooms, size_t cap,
+                                size_t *n)
+{
+    struct room_ids r = {rooms, cap, 0};
+    bind_u64(s->mstmts[MS_CALL_ROOMS_OF], 1, user);
+    bind_u64(s->mstmts[MS_CALL_ROOMS_OF], 2, cap);
+    enum status st = m_rows(s, MS_CALL_ROOMS_OF, visit_room_id, &r);
+    *n = r.n;
+    return st;
 }
 
 enum status store_call_accept(struct store *s, uint64_t id, struct store_call *out)

@@ -152,6 +152,12 @@ enum status store_mrequest_by_room(struct store *s, uint64_t room, struct store_
  */
 enum status store_mrequest_list(struct store *s, unsigned statuses, uint64_t business,
                                 uint64_t mentor, unsigned limit, store_mrequest_fn each, void *ud);
+/* The people a request's room may name, at most `limit`, by id: its
+ * business, every mentor it was ever offered or transferred to, and the
+ * authors and owners of its notes, action items and sessions. Borrowed for
+ * each call of `each`. */
+enum status store_mrequest_people(struct store *s, uint64_t request, unsigned limit,
+                                  store_user_fn each, void *ud);
 /* Every waiting request, oldest in the queue first. */
 enum status store_mrequest_queue(struct store *s, store_mrequest_fn each, void *ud);
 
@@ -251,6 +257,10 @@ enum status store_call_start(struct store *s, uint64_t room, uint64_t by, struct
 enum status store_call_get(struct store *s, uint64_t id, struct store_call *out);
 /* The ringing or active call of `room`; STATUS_NOT_FOUND when none. */
 enum status store_call_current(struct store *s, uint64_t room, struct store_call *out);
+/* The rooms, at most `cap`, where `user` is a member and a call is ringing
+ * or active; *n of them are written to `rooms`. */
+enum status store_call_rooms_of(struct store *s, uint64_t user, uint64_t *rooms, size_t cap,
+                                size_t *n);
 /* ringing -> active. STATUS_CONFLICT from any other state. */
 enum status store_call_accept(struct store *s, uint64_t id, struct store_call *out);
 /* ringing or active -> ended with `reason`. STATUS_CONFLICT when ended. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { closeAll, connect, login, newUser } from '../lib/client.mjs';
+import { closeAll, connect, connectAs, login, newUser } from '../lib/client.mjs';
 import { startRedis } from '../lib/redis.mjs';
 import { addUser, makeTempDir, startServer } from '../lib/server.mjs';
 import { send, sleep } from '../lib/util.mjs';
@@ -354,6 +354,40 @@ describe('11 calls', { timeout: 120000 }, () => {
         });
     });
 
+    describe('a member who goes away', () => {
+        it('ends the call as disconnected once they stayed away for the ring timeout', async () => {
+            const m = await mentorship();
+            await mentor.client.request('join', { room: m.room });
+            const { call } = await m.business.client.request('call_start', { room: m.room });
+            await mentor.client.request('call_accept', { call: call.id });
+            const started = Date.now();
+            await m.business.client.terminate();
+            const ev = await mentor.client.nextEvent(isCall(call.id, 'ended'), (RING_S + 3) * 1000);
+            assert.equal(ev.call.end_reason, 'disconnected');
+            assert.ok(Date.now() - started >= RING_S * 1000 - 100, 'not before the ring timeout');
+            const line = await mentor.client.nextEvent(isSystem(m.room, 'call_ended', call.id));
+            assert.equal(JSON.parse(line.body).reason, 'disconnected');
+            // The room can call again.
+            const next = await mentor.client.request('call_start', { room: m.room });
+            await mentor.client.request('call_end', { call: next.call.id });
+        });
+
+        it('keeps the call when they come back within the ring timeout', async () => {
+            const m = await mentorship();
+            await mentor.client.request('join', { room: m.room });
+            const { call } = await m.business.client.request('call_start', { room: m.room });
+            await mentor.client.request('call_accept', { call: call.id });
+            await m.business.client.terminate();
+            await sleep(RING_S * 500);
+            const back = await connectAs(server.url, m.business.token);
+            clients.push(back);
+            await sleep(RING_S * 1000);
+            assert.equal(await mentor.client.sawEvent(isCall(call.id, 'ended'), 100), false);
+            const { call: still } = await back.request('call_end', { call: call.id });
+            assert.equal(still.end_reason, 'hangup');
+        });
+    });
+
     describe('transfer and close', () => {
         it('a transfer ends the call as transfer', async () => {
             const m = await mentorship();
@@ -367,8 +401,15 @@ describe('11 calls', { timeout: 120000 }, () => {
             assert.equal(ev.call.end_reason, 'transfer');
             await m.business.client.nextEvent(isSystem(m.room, 'call_ended', call.id));
 
-            // The old mentor is out; the new one may call.
+            // The old mentor is out; the new one may call, and the room still
+            // names the old one (their messages and notes stay).
             assert.equal((await mentor.client.requestError('call_start', { room: m.room })).code, 'forbidden');
+            const snapshot = await mentor2.client.request('mentoring_room', { room: m.room });
+            const ids = snapshot.people.map((p) => p.id);
+            for (const who of [mentor.user, mentor2.user, m.business.user]) {
+                assert.ok(ids.includes(who.id), `people names ${who.username}`);
+            }
+            assert.equal(snapshot.people.find((p) => p.id === mentor.user.id).name, mentor.user.name);
             const next = await mentor2.client.request('call_start', { room: m.room });
             await mentor2.client.request('call_end', { call: next.call.id });
         });
