@@ -38,6 +38,9 @@
 /* Calls one user may be in at once that an absence ends; one per
  * mentorship. */
 #define CALLS_ROOMS_MAX 64
+/* Calls on at start-up whose timers are set again: far more than a city's
+ * mentoring rooms hold at once. */
+#define CALLS_RESUME_MAX 4096
 
 /* A timer of this process: the ring of a call started here (keyed by the
  * call), or the absence of a member whose calls wait for them to come back
@@ -137,6 +140,11 @@ static void post_ended(const struct store_call *c)
 
 /* ---- timers ------------------------------------------------------------------ */
 
+static uint64_t ring_ms(void)
+{
+    return (uint64_t)app.cfg->call_ring_s * 1000;
+}
+
 static void timer_closed(uv_handle_t *h)
 {
     free(h->data);
@@ -156,9 +164,9 @@ static void timer_cancel(struct call_timer **list, uint64_t key)
     }
 }
 
-/* Runs `fn` once after the ring timeout, unless cancelled first; a timer
+/* Runs `fn` once after `timeout_ms`, unless cancelled first; a timer
  * already running for `key` keeps going. */
-static void timer_start(struct call_timer **list, uint64_t key, uv_timer_cb fn)
+static void timer_start(struct call_timer **list, uint64_t key, uint64_t timeout_ms, uv_timer_cb fn)
 {
     for (struct call_timer *t = *list; t != NULL; t = t->next) {
         if (t->key == key) {
@@ -174,7 +182,7 @@ static void timer_start(struct call_timer **list, uint64_t key, uv_timer_cb fn)
     t->key = key;
     uv_timer_init(app.loop, &t->timer);
     t->timer.data = t;
-    uv_timer_start(&t->timer, fn, (uint64_t)app.cfg->call_ring_s * 1000, 0);
+    uv_timer_start(&t->timer, fn, timeout_ms, 0);
     t->next = *list;
     *list = t;
 }
@@ -234,7 +242,59 @@ static void presence_changed(uint64_t user, bool online)
     if (online) {
         timer_cancel(&absences, user);
     } else if (store_call_rooms_of(app.store, user, &room, 1, &n) == STATUS_OK && n > 0) {
-        timer_start(&absences, user, absence_expired);
+        timer_start(&absences, user, ring_ms(), absence_expired);
+    }
+}
+
+/* ---- calls that were on when this process started ----------------------------- */
+
+struct open_calls {
+    struct store_call items[CALLS_RESUME_MAX];
+    size_t count;
+};
+
+static void collect_open(void *ud, const struct store_call *c)
+{
+    struct open_calls *l = ud;
+    if (l->count < CALLS_RESUME_MAX) {
+        l->items[l->count++] = *c;
+    }
+}
+
+static void collect_absent(void *ud, const struct store_user *u, uint64_t last_read)
+{
+    if (!presence_online(u->id)) {
+        timer_start(&absences, u->id, ring_ms(), absence_expired);
+    }
+}
+
+/*
+ * The timers of calls that were on when a process stopped went with it. A
+ * call still ringing gets its ring back for the time it had left; the
+ * members of an active one are counted away until they connect, which ends
+ * the call if neither comes back within the ring timeout.
+ */
+static void resume_open_calls(void)
+{
+    static struct open_calls open;
+    uint64_t now = conn_now_ms();
+
+    open.count = 0;
+    if (store_calls_open(app.store, collect_open, &open) != STATUS_OK) {
+        log_error("calls", "could not read the calls that were on", NULL);
+        return;
+    }
+    for (size_t i = 0; i < open.count; i++) {
+        const struct store_call *c = &open.items[i];
+        if (strcmp(c->state, "ringing") == 0) {
+            uint64_t due = c->started_ts + ring_ms();
+            timer_start(&rings, c->id, due > now ? due - now : 0, ring_expired);
+        } else {
+            store_members(app.store, c->room, collect_absent, NULL);
+        }
+    }
+    if (open.count > 0) {
+        log_info("calls", "resumed calls that were on", "count=%zu", open.count);
     }
 }
 
@@ -382,7 +442,7 @@ static enum status handle_call_start(struct req *r)
 
     log_debug("calls", "call started", "call=%llu room=%llu", (unsigned long long)c.id,
               (unsigned long long)room);
-    timer_start(&rings, c.id, ring_expired);
+    timer_start(&rings, c.id, ring_ms(), ring_expired);
     reply_call(r, &c, true);
     publish_call(&c);
     post_started(&c);
@@ -546,4 +606,5 @@ void calls_init(void)
 {
     dispatch_register(requests, sizeof(requests) / sizeof(requests[0]));
     session_on_presence(presence_changed);
+    resume_open_calls();
 }

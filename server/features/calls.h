@@ -16,7 +16,9 @@
 #include "status.h"
 #include "store_mentoring.h"
 
-/* Registers the request table with the dispatcher. At start-up. */
+/* Registers the request table with the dispatcher, and sets again the
+ * timers of calls that were on when the server last stopped. At start-up,
+ * after the store is open. */
 void calls_init(void);
 
 /* Stops every ring timer (at shutdown); the loop must run once more so

@@ -19,16 +19,21 @@
 #include "store_mentoring.h"
 #include "text.h"
 
-#define MENTORING_LIST_MAX     200
-#define MENTORING_ROOM_MAX     1000
-#define MENTORING_STAFF_MAX    256
-#define MENTORING_QUEUE_MAX    1000
-#define MENTORING_DURATION_MIN 15
-#define MENTORING_DURATION_MAX 480
-#define MENTORING_PAST_MS      (5ull * 60 * 1000)
-#define MENTORING_AHEAD_MS     (366ull * 24 * 60 * 60 * 1000)
-#define MENTORING_RATING_MAX   5
-#define MENTORING_AUTO_ASSIGN  "mentoring_auto_assign"
+#define MENTORING_LIST_MAX 200
+/* Requests still open (waiting, offered, active) that one list shows, on
+ * top of the newest MENTORING_LIST_MAX closed or cancelled ones. */
+#define MENTORING_OPEN_LIST_MAX 1000
+/* Requests one business may have waiting or offered at once. */
+#define MENTORING_QUEUED_PER_BUSINESS 5
+#define MENTORING_ROOM_MAX            1000
+#define MENTORING_STAFF_MAX           256
+#define MENTORING_QUEUE_MAX           1000
+#define MENTORING_DURATION_MIN        15
+#define MENTORING_DURATION_MAX        480
+#define MENTORING_PAST_MS             (5ull * 60 * 1000)
+#define MENTORING_AHEAD_MS            (366ull * 24 * 60 * 60 * 1000)
+#define MENTORING_RATING_MAX          5
+#define MENTORING_AUTO_ASSIGN         "mentoring_auto_assign"
 
 #define LOADED (MSTATUS_OFFERED | MSTATUS_ACTIVE)
 
@@ -630,6 +635,11 @@ static void sweep_queue(void)
 
 /* ---- the request's life ------------------------------------------------------ */
 
+static void count_request(void *ud, const struct store_mrequest *q)
+{
+    (*(unsigned *)ud)++;
+}
+
 static enum status handle_open(struct req *r)
 {
     const struct topic *topic = NULL;
@@ -641,6 +651,19 @@ static enum status handle_open(struct req *r)
     }
     if (st != STATUS_OK) {
         return st;
+    }
+
+    /* One business cannot fill the agency's queue on its own. */
+    unsigned queued = 0;
+    st = store_mrequest_list(app.store, MSTATUS_WAITING | MSTATUS_OFFERED, caller(r), 0,
+                             MENTORING_QUEUED_PER_BUSINESS, count_request, &queued);
+    if (st != STATUS_OK) {
+        return st;
+    }
+    if (queued >= MENTORING_QUEUED_PER_BUSINESS) {
+        return req_fail(r, STATUS_CONFLICT,
+                        "%d requests are waiting already; cancel one or wait for a mentor",
+                        MENTORING_QUEUED_PER_BUSINESS);
     }
 
     struct store_mrequest before = {0}, q, offered;
@@ -668,7 +691,7 @@ struct request_list {
 static void collect_request(void *ud, const struct store_mrequest *q)
 {
     struct request_list *l = ud;
-    if (l->failed || l->count == MENTORING_LIST_MAX) {
+    if (l->failed || l->count == MENTORING_OPEN_LIST_MAX + MENTORING_LIST_MAX) {
         return;
     }
     if (l->count == l->cap) {
@@ -721,8 +744,16 @@ static enum status handle_requests(struct req *r)
     if (name != NULL) {
         statuses &= store_mstatus_bit(name);
     }
-    if (statuses != 0) {
-        st = store_mrequest_list(app.store, statuses, business, mentor, MENTORING_LIST_MAX,
+    /* Open requests are what people act on: all of them come first, so an
+     * old waiting request is never pushed out by newer finished ones. */
+    unsigned open = statuses & (MSTATUS_WAITING | MSTATUS_OFFERED | MSTATUS_ACTIVE);
+    unsigned finished = statuses & ~open;
+    if (open != 0) {
+        st = store_mrequest_list(app.store, open, business, mentor, MENTORING_OPEN_LIST_MAX,
+                                 collect_request, &list);
+    }
+    if (st == STATUS_OK && finished != 0) {
+        st = store_mrequest_list(app.store, finished, business, mentor, MENTORING_LIST_MAX,
                                  collect_request, &list);
     }
     if (st == STATUS_OK && list.failed) {

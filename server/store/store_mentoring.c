@@ -259,6 +259,7 @@ enum mstmt_id {
     MS_CALL_CURRENT,
     MS_CALL_ROOMS_OF,
     MS_REQ_PEOPLE,
+    MS_CALLS_OPEN,
     MS_CALL_ACCEPT,
     MS_CALL_END,
     MS_FIGURES,
@@ -414,6 +415,8 @@ static const struct mstmt_def mstmt_defs[MS_COUNT] = {
     [MS_CALL_GET] = {"call_get", "SELECT " CALL_COLS " FROM calls WHERE id = ?1"},
     [MS_CALL_CURRENT] = {"call_current", "SELECT " CALL_COLS " FROM calls "
                                          "WHERE room = ?1 AND state IN ('ringing', 'active')"},
+    [MS_CALLS_OPEN] = {"calls_open", "SELECT " CALL_COLS " FROM calls "
+                                     "WHERE state IN ('ringing', 'active') ORDER BY id"},
     [MS_REQ_PEOPLE] = {"mreq_people",
                        "SELECT id, username, name, role FROM users WHERE id IN ("
                        "  SELECT business FROM mentoring_requests WHERE id = ?1"
@@ -1885,6 +1888,26 @@ enum status store_mrequest_people(struct store *s, uint64_t request, unsigned li
     bind_u64(s->mstmts[MS_REQ_PEOPLE], 1, request);
     bind_u64(s->mstmts[MS_REQ_PEOPLE], 2, limit);
     return m_rows(s, MS_REQ_PEOPLE, visit_user, &e);
+}
+
+struct each_call {
+    store_call_fn each;
+    void *ud;
+};
+
+static void visit_call(sqlite3_stmt *st, void *ctx)
+{
+    struct each_call *e = ctx;
+    struct store_call c;
+
+    row_call(st, &c);
+    e->each(e->ud, &c);
+}
+
+enum status store_calls_open(struct store *s, store_call_fn each, void *ud)
+{
+    struct each_call e = {each, ud};
+    return m_rows(s, MS_CALLS_OPEN, visit_call, &e);
 }
 
 struct room_ids {

@@ -257,6 +257,10 @@ enum status store_call_start(struct store *s, uint64_t room, uint64_t by, struct
 enum status store_call_get(struct store *s, uint64_t id, struct store_call *out);
 /* The ringing or active call of `room`; STATUS_NOT_FOUND when none. */
 enum status store_call_current(struct store *s, uint64_t room, struct store_call *out);
+/* Every ringing or active call, for a process that starts while calls are
+ * on. `each` must not call the store. */
+typedef void (*store_call_fn)(void *ud, const struct store_call *c);
+enum status store_calls_open(struct store *s, store_call_fn each, void *ud);
 /* The rooms, at most `cap`, where `user` is a member and a call is ringing
  * or active; *n of them are written to `rooms`. */
 enum status store_call_rooms_of(struct store *s, uint64_t user, uint64_t *rooms, size_t cap,

@@ -441,6 +441,83 @@ describe('11 calls', { timeout: 120000 }, () => {
     });
 });
 
+describe('11 calls across a restart', { timeout: 60000 }, () => {
+    let server;
+    let mentor;
+    let mod;
+    const clients = [];
+
+    async function staff(account) {
+        const client = await connect(server.url);
+        const { user } = await login(client, account.username, account.password);
+        clients.push(client);
+        return { client, user };
+    }
+
+    async function mentorship() {
+        const business = await newUser(server.url, { prefix: 'rbiz', role: 'umkm' });
+        clients.push(business.client);
+        const { request } = await business.client.request('mentoring_open', {
+            topic: 'bookkeeping', description: 'Pembukuan koperasi.',
+        });
+        await mod.client.request('mentoring_assign', { request: request.id, mentor: mentor.user.id });
+        const accepted = await mentor.client.request('mentoring_accept', { request: request.id });
+        return { business, room: accepted.request.room };
+    }
+
+    // Both come back after the restart; resolves the room's call lines.
+    async function callLines(m) {
+        const { messages } = await mentor.client.request('history', { room: m.room });
+        return messages.filter((x) => x.kind === 'system').map((x) => JSON.parse(x.body))
+            .filter((b) => b.event === 'call_ended');
+    }
+
+    before(async () => {
+        const dataDir = makeTempDir();
+        for (const account of [MENTOR, MOD]) {
+            await addUser(dataDir, account);
+        }
+        server = await startServer({ dataDir, args: ['--call-ring-s', String(RING_S)] });
+    });
+
+    after(async () => {
+        await closeAll(clients);
+        await server?.stop();
+    });
+
+    it('a call ringing when the server stops ends as missed after its ring time', async () => {
+        mentor = await staff(MENTOR);
+        mod = await staff(MOD);
+        const m = await mentorship();
+        const { call } = await m.business.client.request('call_start', { room: m.room });
+        const active = await mentorship();
+        const { call: talk } = await active.business.client.request('call_start', { room: active.room });
+        await mentor.client.request('call_accept', { call: talk.id });
+        const back = await mentorship();
+        const { call: kept } = await back.business.client.request('call_start', { room: back.room });
+        await mentor.client.request('call_accept', { call: kept.id });
+
+        await server.restart();
+        mentor = await staff(MENTOR);
+        mod = await staff(MOD);
+        // The business of the third call comes back at once; nobody of the
+        // second does until the ring timeout has passed.
+        const again = await connectAs(server.url, back.business.token);
+        clients.push(again);
+        await sleep((RING_S + 1.5) * 1000);
+
+        const rang = await callLines(m);
+        assert.deepEqual(rang.map((b) => [b.call, b.reason]), [[call.id, 'missed']]);
+        const talked = await callLines(active);
+        assert.deepEqual(talked.map((b) => [b.call, b.reason]), [[talk.id, 'disconnected']]);
+        assert.deepEqual(await callLines(back), []);
+        const snapshot = await again.request('mentoring_room', { room: back.room });
+        assert.equal(snapshot.call.id, kept.id);
+        assert.equal(snapshot.call.state, 'active');
+        await again.request('call_end', { call: kept.id });
+    });
+});
+
 describe('11 calls across two processes', { timeout: 60000 }, () => {
     let redis;
     const nodes = [];
