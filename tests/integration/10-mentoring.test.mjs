@@ -795,4 +795,44 @@ describe('10 mentoring', { timeout: 240000 }, () => {
             assert.deepEqual(own.map((r) => r.id), [req.C], 'nothing was opened');
         });
     });
+
+    describe('one business and long lists', () => {
+        it('has at most five requests waiting or offered at once', async () => {
+            const b = await business('banyak');
+            const open = [];
+            for (let i = 0; i < 5; i++) {
+                open.push((await b.client.request('mentoring_open', { topic: 'export', description: `ke-${i}` })).request.id);
+            }
+            const err = await expectError(b.client, 'mentoring_open', { topic: 'export', description: 'ke-5' }, 'conflict');
+            assert.match(err.message, /5 requests are waiting/);
+            await b.client.request('mentoring_cancel', { request: open[0] });
+            open[0] = (await b.client.request('mentoring_open', { topic: 'export', description: 'lagi' })).request.id;
+            for (const id of open) {
+                await b.client.request('mentoring_cancel', { request: id });
+            }
+        });
+
+        it('lists every open request before the newest finished ones', async () => {
+            const old = await business('lama');
+            const { request: waiting } = await old.client.request('mentoring_open', {
+                topic: 'packaging', description: 'Menunggu lama sekali.',
+            });
+            // Far more finished requests than a list holds, all newer.
+            const spam = await business('ramai');
+            for (let i = 0; i < 230; i++) {
+                const { request } = await spam.client.request('mentoring_open', { topic: 'other', description: `s${i}` });
+                await spam.client.request('mentoring_cancel', { request: request.id });
+            }
+            const { requests } = await mod.client.request('mentoring_requests');
+            const open = requests.filter((q) => ['waiting', 'offered', 'active'].includes(q.status));
+            assert.ok(requests.slice(0, open.length).every((q) => open.includes(q)), 'open ones come first');
+            const mine = requests.find((q) => q.id === waiting.id);
+            assert.ok(mine, 'the old waiting request is listed');
+            assert.equal(mine.position, open.filter((q) => q.status === 'waiting').length);
+            assert.equal(requests.length - open.length, 200, 'the newest 200 finished ones');
+            const ownList = (await spam.client.request('mentoring_requests')).requests;
+            assert.equal(ownList.length, 200);
+            await old.client.request('mentoring_cancel', { request: waiting.id });
+        });
+    });
 });
