@@ -1004,6 +1004,32 @@ static enum status handle_transfer(struct req *r)
     return STATUS_OK;
 }
 
+struct closing {
+    uint64_t closed_ts;
+    struct proto_writer w;
+};
+
+static void publish_if_cancelled(void *ud, const struct store_msession *s)
+{
+    struct closing *c = ud;
+    if (s->cancelled && s->updated_ts == c->closed_ts) {
+        event_begin(&c->w, "mentoring_session", 1);
+        proto_put_cstr(&c->w, "session");
+        encode_session(&c->w, s);
+        send_to_room(s->room, 0, &c->w);
+    }
+}
+
+/* The room hears of the sessions the close cancelled, one event each. */
+static void announce_cancelled_sessions(const struct store_mrequest *q)
+{
+    struct closing c = {.closed_ts = q->closed_ts};
+    if (store_msessions(app.store, q->room, publish_if_cancelled, &c) != STATUS_OK) {
+        log_error("mentoring", "could not read the sessions of a closed mentorship", "room=%llu",
+                  (unsigned long long)q->room);
+    }
+}
+
 static enum status handle_close(struct req *r)
 {
     struct store_mrequest q, after;
@@ -1044,6 +1070,7 @@ static enum status handle_close(struct req *r)
                 (unsigned long long)after.id, after.rating);
     reply_request(r, &after);
     announce(&q, &after, true);
+    announce_cancelled_sessions(&after);
     return STATUS_OK;
 }
 

@@ -260,6 +260,7 @@ enum mstmt_id {
     MS_CALL_ROOMS_OF,
     MS_REQ_PEOPLE,
     MS_CALLS_OPEN,
+    MS_SESSIONS_CANCEL_AFTER,
     MS_CALL_ACCEPT,
     MS_CALL_END,
     MS_FIGURES,
@@ -415,6 +416,9 @@ static const struct mstmt_def mstmt_defs[MS_COUNT] = {
     [MS_CALL_GET] = {"call_get", "SELECT " CALL_COLS " FROM calls WHERE id = ?1"},
     [MS_CALL_CURRENT] = {"call_current", "SELECT " CALL_COLS " FROM calls "
                                          "WHERE room = ?1 AND state IN ('ringing', 'active')"},
+    [MS_SESSIONS_CANCEL_AFTER] = {"msessions_cancel_after",
+                                  "UPDATE mentoring_sessions SET cancelled = 1, updated_ts = ?2 "
+                                  "WHERE request = ?1 AND cancelled = 0 AND starts_ts > ?2"},
     [MS_CALLS_OPEN] = {"calls_open", "SELECT " CALL_COLS " FROM calls "
                                      "WHERE state IN ('ringing', 'active') ORDER BY id"},
     [MS_REQ_PEOPLE] = {"mreq_people",
@@ -440,7 +444,8 @@ static const struct mstmt_def mstmt_defs[MS_COUNT] = {
                                 "  coalesce(sum(r.first_assigned_ts - r.created_ts), 0), "
                                 "  coalesce(sum((SELECT count(*) FROM mentoring_sessions x "
                                 "    WHERE x.room = r.room AND x.cancelled = 0 "
-                                "    AND x.starts_ts + x.duration_min * 60000 < ?2)), 0), "
+                                "    AND x.starts_ts + x.duration_min * 60000 < ?2 "
+                                "    AND (r.closed_ts IS NULL OR x.starts_ts < r.closed_ts))), 0), "
                                 "  count(r.rating), coalesce(sum(r.rating), 0) "
                                 "FROM mentoring_requests r WHERE r.created_ts >= ?1 "
                                 "GROUP BY r.topic ORDER BY r.topic"},
@@ -1213,13 +1218,21 @@ enum status store_mrequest_cancel(struct store *s, uint64_t id, uint64_t busines
 static enum status close_locked(struct store *s, uint64_t id, uint64_t business, uint32_t rating,
                                 const char *comment, struct store_mrequest *out)
 {
+    uint64_t now = now_ms();
     sqlite3_stmt *close = s->mstmts[MS_REQ_CLOSE];
     bind_u64(close, 1, id);
     bind_u64(close, 2, business);
-    bind_u64(close, 3, now_ms());
+    bind_u64(close, 3, now);
     bind_u64(close, 4, rating);
     bind_str(close, 5, comment);
     enum status st = request_update(s, MS_REQ_CLOSE, id, MSTATUS_ACTIVE, business, 0);
+
+    /* Sessions still to come will not be held: they end with it. */
+    if (st == STATUS_OK) {
+        bind_u64(s->mstmts[MS_SESSIONS_CANCEL_AFTER], 1, id);
+        bind_u64(s->mstmts[MS_SESSIONS_CANCEL_AFTER], 2, now);
+        st = m_exec(s, MS_SESSIONS_CANCEL_AFTER);
+    }
     if (st == STATUS_OK) {
         st = store_mrequest_get(s, id, out);
     }

@@ -184,7 +184,9 @@ enum status store_mrequest_transfer(struct store *s, uint64_t id, uint64_t actor
 /* The business withdraws a waiting or offered request. */
 enum status store_mrequest_cancel(struct store *s, uint64_t id, uint64_t business,
                                   struct store_mrequest *out);
-/* The business closes an active request with a rating (1-5) and comment. */
+/* The business closes an active request with a rating (1-5) and comment.
+ * Its sessions that have not started are cancelled in the same
+ * transaction, their updated_ts the request's closed_ts. */
 enum status store_mrequest_close(struct store *s, uint64_t id, uint64_t business, uint32_t rating,
                                  const char *comment, struct store_mrequest *out);
 

@@ -666,8 +666,13 @@ describe('10 mentoring', { timeout: 240000 }, () => {
         });
 
         it('the business closes with a rating and a comment; the room becomes read-only', async () => {
+            const { session: coming } = await m1.client.request('mentoring_session_add', {
+                room, starts_ts: Date.now() + 2 * 24 * 60 * MINUTE, duration_min: 60, agenda: 'Tidak jadi',
+            });
+            await biz1.client.request('join', { room });
             m1.client.drain();
             mod.client.drain();
+            biz1.client.drain();
             const reply = await biz1.client.request('mentoring_close', {
                 request: req.A,
                 rating: 4,
@@ -682,6 +687,12 @@ describe('10 mentoring', { timeout: 240000 }, () => {
             await m1.client.nextEvent(isSystem(room, 'mentoring_closed', { request: req.A, rating: 4 }));
             const load = await mod.client.nextEvent(isMentor(m1.user.id));
             assert.equal(load.mentor.load, 1, 'B is still offered to m1');
+            // A session still to come is cancelled with the mentorship.
+            const gone = await biz1.client.nextEvent((e) => e.type === 'mentoring_session' && e.session.id === coming.id);
+            assert.equal(gone.session.status, 'cancelled');
+            const after = await mod.client.request('mentoring_room', { room });
+            assert.equal(after.sessions.find((x) => x.id === coming.id).status, 'cancelled');
+            assert.ok(after.sessions.filter((x) => x.starts_ts > Date.now()).every((x) => x.status === 'cancelled'));
 
             for (const who of [biz1, m1]) {
                 const err = await expectError(who.client, 'send', { room, body: 'lagi', client_id: 'late' }, 'conflict');
