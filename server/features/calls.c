@@ -433,9 +433,10 @@ static enum status handle_call_start(struct req *r)
     if (st == STATUS_OK) {
         st = require_party(r, room, ROOM_WRITE);
     }
-    if (st == STATUS_OK) {
-        st = store_call_start(app.store, room, r->conn->session.user, &c);
+    if (st != STATUS_OK) {
+        return st;
     }
+    st = store_call_start(app.store, room, r->conn->session.user, &c);
     if (st != STATUS_OK) {
         return st == STATUS_CONFLICT ? req_fail(r, st, "a call is already on") : st;
     }

@@ -634,7 +634,9 @@ static void delete_stored(void *ud, enum status st, bool changed)
 {
     struct write_job *job = ud;
     if (st != STATUS_OK) {
-        reply_fail(&job->ref, st, st == STATUS_FORBIDDEN ? "only the author may delete" : NULL);
+        reply_fail(&job->ref, st,
+                   st == STATUS_FORBIDDEN ? "only the author or staff may delete; system lines stay"
+                                          : NULL);
         free(job);
         return;
     }

@@ -149,7 +149,7 @@ static bool is_leap(unsigned year)
     return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
 
-/* "" or a real date written YYYY-MM-DD. */
+/* "" or a real date written YYYY-MM-DD, from the year 2000 on. */
 static bool due_valid(const char *s)
 {
     static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -178,7 +178,8 @@ static enum status read_opt_due(struct req *r, const char **due)
 {
     enum status st = read_opt_text(r, "due", STORE_DUE_MAX, false, due);
     if (st == STATUS_TOO_LARGE || (st == STATUS_OK && *due != NULL && !due_valid(*due))) {
-        return req_fail(r, STATUS_BAD_REQUEST, "`due` must be a date YYYY-MM-DD or \"\"");
+        return req_fail(r, STATUS_BAD_REQUEST,
+                        "`due` must be a real date YYYY-MM-DD from 2000-01-01 on, or \"\"");
     }
     return st;
 }
@@ -801,6 +802,8 @@ static enum status handle_assign(struct req *r)
     uint64_t mentor = 0;
 
     enum status st = load_request(r, &q);
+    /* Without `mentor` the server picks; `mentor: 0` names nobody. */
+    bool named = proto_get_uint(r->msg, "mentor", &mentor) != STATUS_NOT_FOUND;
     if (st == STATUS_OK) {
         st = req_opt_uint(r, "mentor", 0, &mentor);
     }
@@ -810,7 +813,7 @@ static enum status handle_assign(struct req *r)
     if ((q.status & (MSTATUS_WAITING | MSTATUS_OFFERED)) == 0) {
         return req_fail(r, STATUS_CONFLICT, "the request is not waiting");
     }
-    if (mentor != 0) {
+    if (named) {
         st = check_mentor(r, mentor);
     } else {
         st = store_mrequest_pick(app.store, q.id, q.topic, &mentor);

@@ -1221,7 +1221,9 @@ static enum status op_delete(struct store *s, struct store_op *op)
     if (st != STATUS_OK) {
         return st;
     }
-    if (sender != op->user && !op->moderator) {
+    /* A system line is the room's record of what happened (a mentorship
+     * begun, a call held): nobody takes it back. */
+    if (sender == 0 || (sender != op->user && !op->moderator)) {
         return STATUS_FORBIDDEN;
     }
     if (deleted) {

@@ -219,8 +219,9 @@ enum status store_append(struct store *s, uint64_t room, uint64_t from, const ch
  * STATUS_CONFLICT; an unknown seq STATUS_NOT_FOUND. */
 enum status store_edit(struct store *s, uint64_t room, uint64_t seq, uint64_t user,
                        const char *body, size_t body_len, store_edit_fn cb, void *ud);
-/* The author, or anyone when `moderator` is set, may delete. The body is
- * cleared for good. */
+/* The author, or anyone when `moderator` is set, may delete; nobody
+ * deletes a system line (from 0): STATUS_FORBIDDEN. The body is cleared for
+ * good. */
 enum status store_delete(struct store *s, uint64_t room, uint64_t seq, uint64_t user,
                          bool moderator, store_delete_fn cb, void *ud);
 /* Moves the read marker forward only, never past the room's last seq.

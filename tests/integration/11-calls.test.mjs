@@ -418,6 +418,7 @@ describe('11 calls', { timeout: 120000 }, () => {
             const m = await mentorship();
             await m.business.client.request('join', { room: m.room });
             const { call } = await mentor.client.request('call_start', { room: m.room });
+            await m.business.client.request('send', { room: m.room, body: 'Sampai jumpa', client_id: 'before-close' });
             await m.business.client.request('mentoring_close', { request: m.request, rating: 5, comment: 'Terima kasih' });
             const ev = await m.business.client.nextEvent(isCall(call.id, 'ended'));
             assert.equal(ev.call.end_reason, 'closed');
@@ -433,10 +434,15 @@ describe('11 calls', { timeout: 120000 }, () => {
             const sent = await m.business.client.requestError('send', { room: m.room, body: 'halo', client_id: 'c1' });
             assert.equal(sent.code, 'conflict');
             const { messages } = await mod.client.request('history', { room: m.room });
-            const line = messages.find((x) => x.kind === 'system');
-            await mod.client.request('delete', { room: m.room, seq: line.seq });
-            const again = await m.business.client.requestError('delete', { room: m.room, seq: line.seq });
+            const said = messages.find((x) => x.client_id === 'before-close');
+            await mod.client.request('delete', { room: m.room, seq: said.seq });
+            const again = await m.business.client.requestError('delete', { room: m.room, seq: said.seq });
             assert.equal(again.code, 'conflict');
+            // Nobody takes a system line back, staff included.
+            const line = messages.find((x) => x.kind === 'system');
+            const kept = await mod.client.requestError('delete', { room: m.room, seq: line.seq });
+            assert.equal(kept.code, 'forbidden');
+            assert.match(kept.message, /system lines stay/);
         });
     });
 });
