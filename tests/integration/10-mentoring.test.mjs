@@ -843,6 +843,8 @@ describe('10 mentoring', { timeout: 240000 }, () => {
             assert.equal(requests.length - open.length, 200, 'the newest 200 finished ones');
             const ownList = (await spam.client.request('mentoring_requests')).requests;
             assert.equal(ownList.length, 200);
+            // `mentor: 0` names nobody; it does not mean "pick one".
+            await expectError(mod.client, 'mentoring_assign', { request: waiting.id, mentor: 0 }, 'not_found');
             await old.client.request('mentoring_cancel', { request: waiting.id });
         });
     });
