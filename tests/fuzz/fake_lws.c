@@ -15,6 +15,9 @@
 struct lws {
     bool writable;
     bool closed;
+    bool text;
+    bool fragment;
+    size_t remaining;
 };
 
 /* The opcode conn.c uses for its close frame (CONN_WRITE_CLOSE). */
@@ -35,6 +38,13 @@ bool fake_lws_take_writable(struct lws *wsi)
     bool wanted = wsi->writable;
     wsi->writable = false;
     return wanted;
+}
+
+void fake_lws_receiving(struct lws *wsi, bool binary, size_t remaining, bool final)
+{
+    wsi->text = !binary;
+    wsi->remaining = remaining;
+    wsi->fragment = !final;
 }
 
 bool fake_lws_closed(const struct lws *wsi)
@@ -80,15 +90,15 @@ void lws_close_reason(struct lws *wsi, enum lws_close_status status, unsigned ch
 
 int lws_frame_is_binary(struct lws *wsi)
 {
-    return 1;
+    return !wsi->text;
 }
 
 size_t lws_remaining_packet_payload(struct lws *wsi)
 {
-    return 0;
+    return wsi->remaining;
 }
 
 int lws_is_final_fragment(struct lws *wsi)
 {
-    return 1;
+    return !wsi->fragment;
 }

@@ -22,6 +22,12 @@ void fake_lws_free(struct lws *wsi);
  * which takes the request. */
 bool fake_lws_take_writable(struct lws *wsi);
 
+/* Describes the message piece the next conn_receive gets: binary or text,
+ * the bytes of its WebSocket frame still to come after it, and whether that
+ * frame ends the message. Until called, every piece is a whole binary
+ * message. */
+void fake_lws_receiving(struct lws *wsi, bool binary, size_t remaining, bool final);
+
 /* True once conn.c wrote its close frame or gave lws a close reason: lws
  * would now close the socket. */
 bool fake_lws_closed(const struct lws *wsi);

@@ -11,13 +11,22 @@
  *     u8 selector, u16 length (big-endian), then `length` bytes of frame
  *
  * (a length past the end of the input takes what is left; fewer than three
- * bytes at the end are ignored). The selector's low three bits pick the
- * connection that sends the frame. With bit 3 set, the frame is followed by
- * a settling of the world: the store commits what is queued, the loop turns
- * without blocking and every connection's queue is written out, so the
- * replies and events of queued writes come before the next frame; without
- * it, the next frame comes first, as when a client sends faster than the
- * store commits. Every input ends with a settling.
+ * bytes at the end are ignored). The selector says who sends the frame and
+ * how it arrives:
+ *
+ *   bits 0-2  the connection (below)
+ *   bit 3     after the frame the world settles: the store commits what is
+ *             queued, the loop turns without blocking and every queue is
+ *             written out, so the replies and events of queued writes come
+ *             before the next frame; without it the next frame comes first,
+ *             as when a client sends faster than the store commits. Every
+ *             input ends with a settling.
+ *   bit 4     the frame goes through conn_receive, as the network layer
+ *             hands it over (reassembly, the frame cap of FUZZ_MAX_FRAME,
+ *             text frames), rather than straight to dispatch_frame; then
+ *   bits 5-6  1, 2 or 3 pieces, or (3) a text frame, and
+ *   bit 7     the pieces are WebSocket fragments of one message rather than
+ *             parts of one WebSocket frame read in turn.
  *
  * Every input starts from the same world, so that the ids in the seeds
  * mean the same on every run and a crash reproduces from its input alone:
@@ -71,8 +80,14 @@
 #include "session.h"
 #include "store.h"
 
-#define FUZZ_CONNS      8
-#define FUZZ_SETTLE     0x08
+#define FUZZ_CONNS     8
+#define FUZZ_SETTLE    0x08
+#define FUZZ_NETWORK   0x10
+#define FUZZ_FRAGMENTS 0x80
+/* The frame cap of conn_receive: --max-frame's smallest value rather than
+ * the default 64 KiB, so that inputs of a few kilobytes reach the path that
+ * reads an oversized message to its end and closes with 1009. */
+#define FUZZ_MAX_FRAME  1024
 #define FUZZ_USERS      6
 #define FUZZ_PUMP_TURNS 3
 #define FUZZ_TOKEN_TTL  (10ull * 365 * 24 * 3600 * 1000)
@@ -417,11 +432,42 @@ static bool skipped(const uint8_t *frame, size_t len)
     return skip;
 }
 
+/*
+ * Hands `frame` to connection `i` as the network layer would, through
+ * conn_receive, in one to three pieces: parts of one WebSocket frame read in
+ * turn, or (with FUZZ_FRAGMENTS) WebSocket fragments of one message; or as
+ * a text frame. Lets go of the connection when conn_receive closes it.
+ */
+static void receive(size_t i, uint8_t selector, const uint8_t *frame, size_t len)
+{
+    unsigned shape = (selector >> 5) & 3;
+    bool text = shape == 3;
+    bool fragments = (selector & FUZZ_FRAGMENTS) != 0;
+    size_t pieces = text ? 1 : shape + 1;
+    size_t at = 0;
+
+    for (size_t k = 1; k <= pieces; k++) {
+        size_t end = len * k / pieces;
+        fake_lws_receiving(conns[i]->wsi, !text, fragments ? 0 : len - end,
+                           !fragments || k == pieces);
+        if (conn_receive(conns[i], frame + at, end - at) < 0) {
+            close_conn(i);
+            return;
+        }
+        at = end;
+    }
+}
+
 static void feed(uint8_t selector, const uint8_t *frame, size_t len)
 {
-    struct conn *c = conns[selector % FUZZ_CONNS];
+    size_t i = selector % FUZZ_CONNS;
+    struct conn *c = conns[i];
     if (c != NULL && !conn_closing(c) && !skipped(frame, len)) {
-        dispatch_frame(c, frame, len);
+        if (selector & FUZZ_NETWORK) {
+            receive(i, selector, frame, len);
+        } else {
+            dispatch_frame(c, frame, len);
+        }
     }
     if (selector & FUZZ_SETTLE) {
         settle();
@@ -447,7 +493,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     config.ice_count = 2;
     snprintf(config.turn_username, CONFIG_STR_MAX, "fuzz");
     snprintf(config.turn_credential, CONFIG_STR_MAX, "fuzz-secret");
-    conn_configure(config.max_frame, config.queue_events, config.queue_bytes);
+    conn_configure(FUZZ_MAX_FRAME, config.queue_events, config.queue_bytes);
 
     snprintf(root, sizeof(root), "%s/kolab-fuzz-XXXXXX", tmp != NULL && tmp[0] ? tmp : "/tmp");
     if (mkdtemp(root) == NULL) {

@@ -195,15 +195,26 @@ const hostile = {
 
 // ---- dispatch scenarios ---------------------------------------------------------
 
-// A dispatch input: [conn, frame, settle?] triples, frames as objects or bytes.
+// A dispatch input: [conn, frame, settle?, how?] steps, frames as objects or
+// bytes; `how` is one of the ways through the network layer below.
 function input(steps) {
     const parts = [];
-    for (const [conn, frame, settle = true] of steps) {
+    for (const [conn, frame, settle = true, how = 0] of steps) {
         const body = Buffer.isBuffer(frame) || Array.isArray(frame) ? Buffer.from(frame) : pack({ id: nextId++, ...frame });
-        parts.push(Buffer.from([conn | (settle ? SETTLE : 0), body.length >> 8, body.length & 0xff]), body);
+        parts.push(Buffer.from([conn | (settle ? SETTLE : 0) | how, body.length >> 8, body.length & 0xff]), body);
     }
     return Buffer.concat(parts);
 }
+
+// Selector bits of fuzz_dispatch.c: through conn_receive, in pieces.
+const NET = {
+    whole: 0x10,
+    twoReads: 0x10 | (1 << 5),
+    threeReads: 0x10 | (2 << 5),
+    text: 0x10 | (3 << 5),
+    twoFragments: 0x80 | 0x10 | (1 << 5),
+    threeFragments: 0x80 | 0x10 | (2 << 5),
+};
 
 const offerAndAccept = [
     [CONN.ayu, { type: 'mentoring_open', topic: 'export', description: 'Ingin ekspor kain endek ke Jepang.' }],
@@ -298,6 +309,16 @@ const scenarios = {
         [CONN.putu, { type: 'auth', token: tokenOf(USER.komang) }],
         [CONN.putu, { type: 'mentors' }],
         [CONN.wayan, { type: 'auth', token: 'zz' }],
+    ],
+    network: [
+        [CONN.ayu, { type: 'join', room: DM_ROOM }, true, NET.whole],
+        [CONN.ayu, { type: 'send', room: DM_ROOM, body: 'Tiga bagian', client_id: 'n1' }, true, NET.threeReads],
+        [CONN.made, { type: 'send', room: DM_ROOM, body: 'Dua pecahan', client_id: 'n2' }, false, NET.twoFragments],
+        [CONN.made, { type: 'typing', room: DM_ROOM }, true, NET.threeFragments],
+        [CONN.wayan, { type: 'send', room: GROUP_ROOM, body: 'x'.repeat(1500), client_id: 'big' }, true, NET.twoReads],
+        [CONN.wayan, { type: 'ping' }, true, NET.whole],
+        [CONN.putu, { type: 'ping' }, true, NET.text],
+        [CONN.ayu, Buffer.from([0x81, 0xa4]), true, NET.whole],
     ],
     abuse: Array.from({ length: 11 }, (_, i) => [CONN.putu, [0xc1 + (i % 2)], i % 3 === 0]),
     hostile_mix: Object.values(hostile).map((frame, i) => [i % 8, Buffer.from(frame), i % 2 === 0]),
