@@ -28,6 +28,9 @@
  *   bit 7     the pieces are WebSocket fragments of one message rather than
  *             parts of one WebSocket frame read in turn.
  *
+ * Bits 4-7 all set mean that time passes instead (see pass_time); the
+ * frame is ignored.
+ *
  * Every input starts from the same world, so that the ids in the seeds
  * mean the same on every run and a crash reproduces from its input alone:
  * a fresh copy of a database seeded once with the demo data (demo.c: users
@@ -50,10 +53,8 @@
  * strictly), and no request is answered with `internal`, which would mean
  * that some input makes the server fail.
  *
- * LIMITATION: the ring timeout of calls (60 s), the order gate's wait for a
- * missing message (100 ms) and the session expiry check never fire within
- * one input; timers shorter than an input's run time do (the store's batch
- * timer). Reaching them would need the harness to control libuv's clock.
+ * Time does not pass by itself within an input, which runs in about a
+ * millisecond; an input says when it does.
  */
 #include <ftw.h>
 #include <sqlite3.h>
@@ -84,6 +85,8 @@
 #define FUZZ_SETTLE    0x08
 #define FUZZ_NETWORK   0x10
 #define FUZZ_FRAGMENTS 0x80
+/* A text frame in fragments is no shape of frame: it means time passes. */
+#define FUZZ_TIME 0xf0
 /* The frame cap of conn_receive: --max-frame's smallest value rather than
  * the default 64 KiB, so that inputs of a few kilobytes reach the path that
  * reads an oversized message to its end and closes with 1009. */
@@ -433,6 +436,66 @@ static bool skipped(const uint8_t *frame, size_t len)
 }
 
 /*
+ * Time passes: every timer that would fire within the next minutes fires
+ * now, in the order of their deadlines, as libuv would fire them: the
+ * one-shot timers (the calls' ring timeouts, the order gate's wait, the
+ * store's batch) and the repeating ones of the session reminders and the
+ * session expiry, recognised by their period. The store's checkpoint timer
+ * is left alone, since its work runs on the thread pool. libuv has no call
+ * that fires a timer early, so this reads the callback from the timer's
+ * (public, if private-named) field.
+ */
+#define FUZZ_TIMERS_MAX 256
+
+struct due_timer {
+    uv_timer_t *timer;
+    uint64_t due;
+};
+
+static struct due_timer due_timers[FUZZ_TIMERS_MAX];
+static size_t due_count;
+
+static void collect_timer(uv_handle_t *h, void *arg)
+{
+    if (h->type != UV_TIMER || !uv_is_active(h) || uv_is_closing(h) ||
+        due_count == FUZZ_TIMERS_MAX) {
+        return;
+    }
+    uv_timer_t *t = (uv_timer_t *)h;
+    uint64_t repeat = uv_timer_get_repeat(t);
+    if (repeat == 0 || repeat == MENTORING_SCAN_MS || repeat == SESSION_EXPIRY_CHECK_MS) {
+        size_t at = due_count++;
+        uint64_t due = uv_timer_get_due_in(t);
+        /* Insertion keeps timers of equal deadline in the loop's order. */
+        while (at > 0 && due_timers[at - 1].due > due) {
+            due_timers[at] = due_timers[at - 1];
+            at--;
+        }
+        due_timers[at] = (struct due_timer){t, due};
+    }
+}
+
+static void pass_time(void)
+{
+    due_count = 0;
+    uv_walk(app.loop, collect_timer, NULL);
+    for (size_t i = 0; i < due_count; i++) {
+        uv_timer_t *t = due_timers[i].timer;
+        /* An earlier callback may have stopped or closed it; its memory
+         * lasts until the loop runs the close callbacks. */
+        if (!uv_is_active((uv_handle_t *)t) || uv_is_closing((uv_handle_t *)t)) {
+            continue;
+        }
+        if (uv_timer_get_repeat(t) == 0) {
+            uv_timer_stop(t);
+        } else {
+            uv_timer_again(t);
+        }
+        t->timer_cb(t);
+    }
+}
+
+/*
  * Hands `frame` to connection `i` as the network layer would, through
  * conn_receive, in one to three pieces: parts of one WebSocket frame read in
  * turn, or (with FUZZ_FRAGMENTS) WebSocket fragments of one message; or as
@@ -462,7 +525,9 @@ static void feed(uint8_t selector, const uint8_t *frame, size_t len)
 {
     size_t i = selector % FUZZ_CONNS;
     struct conn *c = conns[i];
-    if (c != NULL && !conn_closing(c) && !skipped(frame, len)) {
+    if ((selector & FUZZ_TIME) == FUZZ_TIME) {
+        pass_time();
+    } else if (c != NULL && !conn_closing(c) && !skipped(frame, len)) {
         if (selector & FUZZ_NETWORK) {
             receive(i, selector, frame, len);
         } else {

@@ -34,6 +34,8 @@ const DAY_MS = 24 * 3600 * 1000;
 // A session start a month ahead, whole minutes; as a BigInt, since the
 // encoder writes larger plain numbers as floats when BigInts are on.
 const SOON = BigInt(Math.floor((Date.now() + 30 * DAY_MS) / 60000) * 60000);
+// A session start close enough for its reminder to be due at once.
+const IN_TEN_MINUTES = BigInt(Math.floor((Date.now() + 10 * 60000) / 60000) * 60000);
 
 const tokenOf = (user) => user.toString(16).padStart(64, '0');
 const bytes = (...parts) =>
@@ -215,6 +217,8 @@ const NET = {
     twoFragments: 0x80 | 0x10 | (1 << 5),
     threeFragments: 0x80 | 0x10 | (2 << 5),
 };
+// A step in which time passes and the timers due fire (the frame is ignored).
+const TIME_PASSES = [0, [], true, 0xf0];
 
 const offerAndAccept = [
     [CONN.ayu, { type: 'mentoring_open', topic: 'export', description: 'Ingin ekspor kain endek ke Jepang.' }],
@@ -286,6 +290,15 @@ const scenarios = {
         [CONN.ayu, { type: 'call_start', room: NEW_ROOM }],
         [CONN.ayu, { type: 'mentoring_close', request: NEW_REQUEST, rating: 5 }],
         [CONN.komang, { type: 'call_end', call: 3 }],
+    ],
+    timers: [
+        ...offerAndAccept,
+        [CONN.made, { type: 'call_start', room: NEW_ROOM }],
+        TIME_PASSES,
+        [CONN.ayu, { type: 'call_accept', call: 1 }],
+        [CONN.ayu, { type: 'mentoring_session_add', room: NEW_ROOM, starts_ts: IN_TEN_MINUTES, duration_min: 30, agenda: 'Segera' }],
+        TIME_PASSES,
+        [CONN.made, { type: 'history', room: NEW_ROOM }],
     ],
     auto_assign: [
         [CONN.dinas, { type: 'mentoring_settings', auto_assign: true }],
