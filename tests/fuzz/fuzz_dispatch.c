@@ -35,11 +35,14 @@
  * mean the same on every run and a crash reproduces from its input alone:
  * a fresh copy of a database seeded once with the demo data (demo.c: users
  * 1-6, the dm room 1, the group room 2, the waiting mentoring request 1) and
- * eight connections opened as the network layer opens them, each with the
- * session cookie of its user (the token of user N is N in 64 hex digits):
+ * one more business, kadek (7), whose name of 100 bytes of mostly 4-byte
+ * characters makes the titles built from it need cutting at a character
+ * boundary; and eight connections opened as the network layer opens them,
+ * each with the session cookie of its user (the token of user N is N in 64
+ * hex digits; putu, the student, has no connection but a token for `auth`):
  *
  *     0 ayu (umkm)       1 made (mentor)     2 dinas (moderator)  3 anonymous
- *     4 komang (mentor)  5 ayu, second tab   6 wayan (koperasi)   7 putu (student)
+ *     4 komang (mentor)  5 ayu, second tab   6 wayan (koperasi)   7 kadek (umkm)
  *
  * Frames whose type is `register` or `login` are skipped: both hash a
  * password with scrypt on the thread pool, tens of milliseconds each, which
@@ -91,7 +94,7 @@
  * the default 64 KiB, so that inputs of a few kilobytes reach the path that
  * reads an oversized message to its end and closes with 1009. */
 #define FUZZ_MAX_FRAME  1024
-#define FUZZ_USERS      6
+#define FUZZ_USERS      7
 #define FUZZ_PUMP_TURNS 3
 #define FUZZ_TOKEN_TTL  (10ull * 365 * 24 * 3600 * 1000)
 
@@ -107,11 +110,19 @@ static struct conn *conns[FUZZ_CONNS];
 static bool tracing;
 
 /* The demo user of each connection; 0 for the anonymous one. */
-static const uint64_t conn_users[FUZZ_CONNS] = {1, 2, 5, 0, 6, 1, 4, 3};
+static const uint64_t conn_users[FUZZ_CONNS] = {1, 2, 5, 0, 6, 1, 4, 7};
 
-/* The demo accounts in the order demo.c creates them, so with these ids. */
-static const char *const demo_usernames[FUZZ_USERS] = {"ayu",   "made",  "putu",
-                                                       "wayan", "dinas", "komang"};
+/* The demo accounts in the order demo.c creates them, so with these ids,
+ * then the harness's own. */
+static const char *const usernames[FUZZ_USERS] = {"ayu",   "made",   "putu", "wayan",
+                                                  "dinas", "komang", "kadek"};
+
+/* "Kadek ", 23 hibiscus flowers and an a with macron: 100 bytes. */
+#define FUZZ_FLOWER    "\xf0\x9f\x8c\xba"
+#define FUZZ_FLOWERS_4 FUZZ_FLOWER FUZZ_FLOWER FUZZ_FLOWER FUZZ_FLOWER
+#define FUZZ_LONG_NAME                                                                             \
+    "Kadek " FUZZ_FLOWERS_4 FUZZ_FLOWERS_4 FUZZ_FLOWERS_4 FUZZ_FLOWERS_4 FUZZ_FLOWERS_4            \
+        FUZZ_FLOWER FUZZ_FLOWER FUZZ_FLOWER "\xc4\x81"
 
 static void die(const char *what)
 {
@@ -247,12 +258,16 @@ static void make_template(void)
         demo_seed(s) != STATUS_OK) {
         die("cannot seed the template database");
     }
+    _Static_assert(sizeof(FUZZ_LONG_NAME) - 1 == STORE_NAME_MAX, "the longest name");
+    const char *why = NULL;
+    if (accounts_create_user(s, "kadek", FUZZ_LONG_NAME, "umkm", "kolab-fuzz", &why) != STATUS_OK) {
+        die(why);
+    }
     for (uint64_t id = 1; id <= FUZZ_USERS; id++) {
         struct store_user u;
         char hex[AUTH_TOKEN_HEX + 1];
         uint8_t hash[32];
-        if (store_user_get(s, id, &u) != STATUS_OK ||
-            strcmp(u.username, demo_usernames[id - 1]) != 0) {
+        if (store_user_get(s, id, &u) != STATUS_OK || strcmp(u.username, usernames[id - 1]) != 0) {
             die("the demo users do not have the ids the seeds expect");
         }
         token_of(id, hex);

@@ -21,8 +21,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] ?? here;
 
 // The world every fuzz_dispatch input starts from (demo.c, fuzz_dispatch.c).
-const USER = { ayu: 1, made: 2, putu: 3, wayan: 4, dinas: 5, komang: 6 };
-const CONN = { ayu: 0, made: 1, dinas: 2, anon: 3, komang: 4, ayu2: 5, wayan: 6, putu: 7 };
+const USER = { ayu: 1, made: 2, putu: 3, wayan: 4, dinas: 5, komang: 6, kadek: 7 };
+const CONN = { ayu: 0, made: 1, dinas: 2, anon: 3, komang: 4, ayu2: 5, wayan: 6, kadek: 7 };
 const DM_ROOM = 1;
 const GROUP_ROOM = 2;
 // A mentoring request made by a scenario is the demo's next one, and its
@@ -251,8 +251,8 @@ const scenarios = {
         [CONN.made, { type: 'member_add', room: GROUP_ROOM, user: USER.komang }],
         [CONN.dinas, { type: 'member_remove', room: GROUP_ROOM, user: USER.putu }],
         [CONN.wayan, { type: 'member_remove', room: GROUP_ROOM, user: USER.wayan }],
-        [CONN.putu, { type: 'room_create', kind: 'group', title: 'Magang', members: [USER.ayu, USER.ayu, 0, USER.putu] }],
-        [CONN.putu, { type: 'room_create', kind: 'dm', members: [USER.komang] }],
+        [CONN.kadek, { type: 'room_create', kind: 'group', title: 'Magang', members: [USER.ayu, USER.ayu, 0, USER.putu] }],
+        [CONN.kadek, { type: 'room_create', kind: 'dm', members: [USER.komang] }],
         [CONN.komang, { type: 'room_create', kind: 'dm', members: [USER.putu] }],
         [CONN.komang, { type: 'users', query: 'a', limit: 50 }],
     ],
@@ -291,6 +291,14 @@ const scenarios = {
         [CONN.ayu, { type: 'mentoring_close', request: NEW_REQUEST, rating: 5 }],
         [CONN.komang, { type: 'call_end', call: 3 }],
     ],
+    long_title: [
+        [CONN.kadek, { type: 'mentoring_open', topic: 'digital_marketing', description: 'Toko daring' }],
+        [CONN.dinas, { type: 'mentoring_assign', request: NEW_REQUEST }],
+        [CONN.made, { type: 'mentoring_accept', request: NEW_REQUEST }],
+        [CONN.kadek, { type: 'rooms' }],
+        [CONN.kadek, { type: 'room_create', kind: 'dm', members: [USER.made] }],
+        [CONN.made, { type: 'users', query: 'kadek' }],
+    ],
     timers: [
         ...offerAndAccept,
         [CONN.made, { type: 'call_start', room: NEW_ROOM }],
@@ -319,8 +327,8 @@ const scenarios = {
         [CONN.ayu, { type: 'join', room: DM_ROOM }],
         [CONN.ayu, { type: 'logout' }],
         [CONN.ayu, { type: 'auth', token: tokenOf(USER.ayu) }],
-        [CONN.putu, { type: 'auth', token: tokenOf(USER.komang) }],
-        [CONN.putu, { type: 'mentors' }],
+        [CONN.kadek, { type: 'auth', token: tokenOf(USER.komang) }],
+        [CONN.kadek, { type: 'mentors' }],
         [CONN.wayan, { type: 'auth', token: 'zz' }],
     ],
     network: [
@@ -330,10 +338,13 @@ const scenarios = {
         [CONN.made, { type: 'typing', room: DM_ROOM }, true, NET.threeFragments],
         [CONN.wayan, { type: 'send', room: GROUP_ROOM, body: 'x'.repeat(1500), client_id: 'big' }, true, NET.twoReads],
         [CONN.wayan, { type: 'ping' }, true, NET.whole],
-        [CONN.putu, { type: 'ping' }, true, NET.text],
+        [CONN.kadek, { type: 'ping' }, true, NET.text],
         [CONN.ayu, Buffer.from([0x81, 0xa4]), true, NET.whole],
+        // Empty fragments: one before the first byte, and a message of nothing else.
+        [CONN.komang, Buffer.from([0x80, 0xc0]), true, NET.threeFragments],
+        [CONN.komang, [], true, NET.twoFragments],
     ],
-    abuse: Array.from({ length: 11 }, (_, i) => [CONN.putu, [0xc1 + (i % 2)], i % 3 === 0]),
+    abuse: Array.from({ length: 11 }, (_, i) => [CONN.kadek, [0xc1 + (i % 2)], i % 3 === 0]),
     hostile_mix: Object.values(hostile).map((frame, i) => [i % 8, Buffer.from(frame), i % 2 === 0]),
 };
 
@@ -345,7 +356,7 @@ const dictWords = new Set([
     'dm', 'group', 'mentoring', 'hangup', 'declined', 'offer', 'answer', 'ice', 'waiting', 'offered',
     'active', 'closed', 'cancelled', 'digital_marketing', 'bookkeeping', 'licensing', 'packaging',
     'export', 'haki', 'other', 'umkm', 'koperasi', 'mentor', 'student', 'moderator', 'admin',
-    tokenOf(USER.ayu),
+    ...Object.values(USER).map(tokenOf),
 ]);
 
 function dictLine(name, buf) {
@@ -359,7 +370,8 @@ function dictionary() {
         '# Keys, request types and values as msgpack strings, then msgpack headers.',
     ];
     for (const w of [...dictWords].sort()) {
-        const name = w === tokenOf(USER.ayu) ? 'token_ayu' : w.replace(/[^a-z0-9_]/g, '_');
+        const user = Object.keys(USER).find((u) => tokenOf(USER[u]) === w);
+        const name = user ? `token_${user}` : w.replace(/[^a-z0-9_]/g, '_');
         lines.push(dictLine(`s_${name}`, pack(w)));
     }
     const headers = {
