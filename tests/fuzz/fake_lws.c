@@ -1,9 +1,9 @@
 /*
  * The libwebsockets functions conn.c calls, each doing the least that keeps
- * conn.c's view of the connection true: every write succeeds in full, every
- * received message is one complete binary frame, the peer has an address.
- * libwebsockets.h is included only so the compiler checks these definitions
- * against the real declarations; nothing of lws is linked.
+ * conn.c's view of the connection true: every write succeeds in full, a
+ * received piece is what fake_lws_receiving said it is, the peer has an
+ * address. libwebsockets.h is included only so the compiler checks these
+ * definitions against the real declarations; nothing of lws is linked.
  */
 #include "fake_lws.h"
 

@@ -1,10 +1,11 @@
 /*
  * Stand-ins for the libwebsockets calls of server/net/conn.c, so that the
- * dispatcher's fuzz harness can run the real connection queues without a
- * network. A fake wsi remembers what conn.c asked of it: a writeable
- * callback, the frames it wrote, a close. The harness plays the part of the
- * lws service loop: it calls conn_writeable while a callback is wanted and
- * frees the connection once it has closed. Loop thread only.
+ * dispatcher's fuzz harness and conn.c's unit test can run the real
+ * connection code without a network. A fake wsi remembers what conn.c asked
+ * of it (a writeable callback, a close) and answers what conn.c asks about
+ * the message being received as the caller set it. The caller plays the
+ * part of the lws service loop: it calls conn_writeable while a callback is
+ * wanted and frees the connection once it has closed. Loop thread only.
  */
 #ifndef KOLAB_FAKE_LWS_H
 #define KOLAB_FAKE_LWS_H

@@ -46,7 +46,7 @@
  *
  * Frames whose type is `register` or `login` are skipped: both hash a
  * password with scrypt on the thread pool, tens of milliseconds each, which
- * would bring the harness from thousands of inputs a second to a few dozen
+ * would bring the harness from hundreds of inputs a second to a few dozen
  * and leave hashes running into the next input. The codec harness and the
  * integration tests cover them; `auth`, `logout` and the cookie path run.
  *
@@ -109,7 +109,7 @@ static sqlite3 *work_db;
 static struct conn *conns[FUZZ_CONNS];
 static bool tracing;
 
-/* The demo user of each connection; 0 for the anonymous one. */
+/* The user of each connection; 0 for the anonymous one. */
 static const uint64_t conn_users[FUZZ_CONNS] = {1, 2, 5, 0, 6, 1, 4, 7};
 
 /* The demo accounts in the order demo.c creates them, so with these ids,
@@ -248,7 +248,7 @@ static void run_closing(void)
     uv_run(app.loop, UV_RUN_NOWAIT);
 }
 
-/* Seeds the template database: the demo data and one token per user. */
+/* Seeds the template database: the demo data, kadek, and a token per user. */
 static void make_template(void)
 {
     struct store *s = NULL;
@@ -380,8 +380,10 @@ static void open_work(void)
     snprintf(from, sizeof(from), "%s/kolab.db", template_dir);
     snprintf(to, sizeof(to), "%s/kolab.db", work_dir);
     copy_file(from, to);
-    if (store_open(app.loop, work_dir, &app.store, NULL) != STATUS_OK) {
-        die("cannot open the working database");
+    struct store_user last;
+    if (store_open(app.loop, work_dir, &app.store, NULL) != STATUS_OK ||
+        store_user_get(app.store, FUZZ_USERS, &last) != STATUS_OK) {
+        die("cannot open the working database, or it lacks the template's users");
     }
     open_raw(work_dir, SQLITE_OPEN_READWRITE, &work_db);
     prepare_restore();
