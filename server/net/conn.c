@@ -273,6 +273,11 @@ static int refuse(struct conn *c, int code, const char *reason)
 
 static bool rx_append(struct conn *c, const uint8_t *in, size_t len)
 {
+    /* lws passes on empty fragments too; before the first byte there is no
+     * buffer to append to, and memcpy must not be given NULL. */
+    if (len == 0) {
+        return true;
+    }
     if (c->rx_len + len > c->rx_cap) {
         size_t cap = c->rx_cap == 0 ? 4096 : c->rx_cap;
         while (cap < c->rx_len + len) {
