@@ -81,6 +81,7 @@
 #include "fake_lws.h"
 #include "log.h"
 #include "mentoring.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "store.h"
 
@@ -433,6 +434,8 @@ static void world_stop(void)
         }
     }
     calls_stop();
+    /* Each input starts with every budget full, so that it replays alike. */
+    ratelimit_stop();
     run_closing();
 }
 
