@@ -73,7 +73,7 @@ void reply_send(const struct req_ref *ref, struct proto_writer *w)
         return;
     }
     if (c != NULL) {
-        conn_send(c, b);
+        conn_reply(c, b);
     }
     proto_buf_unref(b);
 }
@@ -135,7 +135,7 @@ static void send_error(const struct req_ref *ref, enum status st, const char *me
     }
     struct proto_buf *b = proto_writer_finish(&w);
     if (b != NULL) {
-        conn_send(c, b);
+        conn_reply(c, b);
         proto_buf_unref(b);
     }
 }
