@@ -234,3 +234,129 @@ describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
         assert.ok(grown < 64, `the server grew by ${grown} MiB for a client that did not read`);
     });
 });
+
+describe('15 failures: kill -9 under load in many rooms', { timeout: 120000 }, () => {
+    const ROOMS = 40;
+    const SENDERS = 3;
+    const WINDOW = 8;
+    const ROUNDS = 3;
+    let server;
+    let users;
+    let rooms;
+    const clients = [];
+    // Per room: client_id -> {seq, body, from} for every acknowledged send,
+    // and client_id -> {body, user} for every send attempted, over all rounds.
+    const acked = new Map();
+    const attempted = new Map();
+
+    after(async () => {
+        await closeAll(clients);
+        await server?.stop();
+    });
+
+    // Every room's history checked against what was acknowledged: seqs 1..N,
+    // each acknowledged message at its seq with its body and sender, and no
+    // message that was not sent or that is there twice.
+    async function verify(reader) {
+        let total = 0;
+        for (const room of rooms) {
+            const hist = await allHistory(reader, room.id);
+            total += hist.length;
+            assert.deepEqual(hist.map((m) => m.seq), range(1, hist.length), `room ${room.id}: seqs 1..N`);
+            const byClient = new Map(hist.map((m) => [m.client_id, m]));
+            assert.equal(byClient.size, hist.length, `room ${room.id}: no client_id twice`);
+            for (const [clientId, a] of acked.get(room.id)) {
+                const m = byClient.get(clientId);
+                assert.ok(m, `room ${room.id}: acknowledged ${clientId} (seq ${a.seq}) lost`);
+                assert.equal(m.seq, a.seq, `room ${room.id}: ${clientId} kept its seq`);
+                assert.equal(m.body, a.body);
+                assert.equal(m.from, a.from);
+            }
+            for (const m of hist) {
+                assert.ok(attempted.get(room.id).has(m.client_id), `room ${room.id}: ${m.client_id} was never sent`);
+            }
+        }
+        return total;
+    }
+
+    it('loses no acknowledged message and stores nothing twice, over several kills', async (t) => {
+        server = await startServer();
+        users = [];
+        for (let i = 0; i < SENDERS; i++) {
+            users.push(await newUser(server.url, { prefix: 'k9' }));
+        }
+        clients.push(...users.map((u) => u.client));
+        rooms = [];
+        for (let r = 0; r < ROOMS; r++) {
+            const { room } = await users[0].client.request('room_create', {
+                kind: 'group', title: `Ruang ${r}`, members: users.slice(1).map((u) => u.user.id),
+            });
+            rooms.push(room);
+            acked.set(room.id, new Map());
+            attempted.set(room.id, new Map());
+        }
+
+        for (let round = 1; round <= ROUNDS; round++) {
+            // One connection per sender per room, each with WINDOW sends in flight.
+            const conns = [];
+            for (const room of rooms) {
+                for (const u of users) {
+                    conns.push({ room, u, c: await connectAs(server.url, u.token) });
+                }
+            }
+            let stopped = false;
+            let ackedThisRound = 0;
+            let next = 0;
+            async function worker({ room, u, c }) {
+                while (!stopped) {
+                    const clientId = `r${round}-${u.user.id}-${next++}`;
+                    const body = `ronde ${round} pesan ${clientId}`;
+                    attempted.get(room.id).set(clientId, { body, u });
+                    try {
+                        const reply = await c.request('send', { room: room.id, body, client_id: clientId });
+                        acked.get(room.id).set(clientId, { seq: reply.seq, body, from: u.user.id });
+                        ackedThisRound++;
+                    } catch {
+                        return;
+                    }
+                }
+            }
+            const workers = conns.flatMap((conn) => range(1, WINDOW).map(() => worker(conn)));
+            const delay = 500 + Math.floor(Math.random() * 1500);
+            await sleep(delay);
+            assert.ok(ackedThisRound > 0, 'sends were acknowledged before the kill');
+            await server.kill9();
+            stopped = true;
+            await Promise.all(workers);
+            await closeAll(conns.map((x) => x.c));
+            const sentThisRound = [...attempted.values()].reduce((n, m) =>
+                n + [...m.keys()].filter((k) => k.startsWith(`r${round}-`)).length, 0);
+
+            await server.restart();
+            const reader = await connectAs(server.url, users[0].token);
+            clients.push(reader);
+            const stored = await verify(reader);
+
+            // Sending every unacknowledged message again stores each once:
+            // those that were committed before the kill answer their old seq.
+            const resenders = await Promise.all(users.map((u) => connectAs(server.url, u.token)));
+            clients.push(...resenders);
+            let resent = 0;
+            for (const room of rooms) {
+                const pending = [...attempted.get(room.id)].filter(([id]) => !acked.get(room.id).has(id));
+                await Promise.all(pending.map(async ([clientId, { body, u }]) => {
+                    const c = resenders[users.indexOf(u)];
+                    const reply = await c.request('send', { room: room.id, body, client_id: clientId });
+                    acked.get(room.id).set(clientId, { seq: reply.seq, body, from: u.user.id });
+                    resent++;
+                }));
+            }
+            const total = await verify(reader);
+            const attemptedAll = [...attempted.values()].reduce((n, m) => n + m.size, 0);
+            assert.equal(total, attemptedAll, 'one stored message per client_id');
+            t.diagnostic(`round ${round}: killed after ${delay} ms with ${ackedThisRound} of ${sentThisRound} sends ` +
+                `acknowledged; ${stored} stored in ${ROOMS} rooms, ${resent} resent`);
+            await closeAll(resenders, reader);
+        }
+    });
+});
