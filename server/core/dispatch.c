@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "conn.h"
 #include "ratelimit.h"
 #include "log.h"
@@ -103,6 +104,10 @@ static const char *default_message(enum status st)
     case STATUS_RATE_LIMITED:
         return "too many requests";
     case STATUS_UNAVAILABLE:
+        /* When the disk refuses writes, retrying soon will not help: say so. */
+        if (app.store != NULL && store_write_trouble(app.store) != NULL) {
+            return store_write_trouble(app.store);
+        }
         return "temporarily unavailable; retry";
     default:
         return "internal error";
