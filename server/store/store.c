@@ -17,9 +17,19 @@
  * `synchronous=NORMAL` writes each commit into the WAL without waiting for
  * fsync. The pages are then in the kernel's hands, so a kolabd killed at any
  * moment, even with SIGKILL, loses nothing it acknowledged. A power cut or a
- * kernel crash can still lose the last commits; surviving those would need
+ * kernel crash can still lose the last commits, and so can a disk error that
+ * makes the file system abort its journal (ext4 then turns read-only and
+ * drops what it had not yet written back); surviving those would need
  * `synchronous=FULL`, one fsync per commit, which costs far more than the
  * whole batched insert.
+ *
+ * A disk that refuses writes (full, read-only, failing) does not stop the
+ * reads: they are served from what is already written. Every refused write
+ * fails its request with STATUS_UNAVAILABLE and a sentence that says why
+ * (store_write_trouble), and the log gets one line when the refusals start
+ * and one when a commit goes through again, however many writes fail in
+ * between. A refused commit stores nothing, so the store simply carries on
+ * once the disk takes writes again; no restart is needed.
  *
  * SQLite normally copies WAL pages back into the main file ("checkpoints")
  * inside whichever COMMIT makes the WAL pass a thousand pages, which would
@@ -517,7 +527,22 @@ static int failure_errno(sqlite3 *db)
     return err != 0 ? err : errno;
 }
 
-/* Counts a statement the disk refused; the first of each kind is logged. */
+/*
+ * Counts a statement the disk refused; the first of each kind is logged.
+ *
+ * LIMITATION: the store cannot make room on a full disk. The WAL can only be
+ * folded back into the database file where there is space for the pages, so
+ * writes stay refused ("the server's disk is full") until an operator frees
+ * space; waiting does not help. Keeping a few megabytes reserved in a file
+ * of our own, released when the disk fills, would let a checkpoint finish.
+ *
+ * LIMITATION: the database files stay open while the disk refuses writes.
+ * A file system that turned read-only after a disk error (as ext4 does) can
+ * only be repaired unmounted, so kolabd must be stopped for the repair and
+ * started again afterwards; it serves reads until then. Closing the database
+ * on such an error and reopening it on a timer would let an operator repair
+ * the file system under a running server.
+ */
 static void trouble_note(struct store *s, const struct store_trouble *t, int rc, int err,
                          const char *what)
 {
