@@ -132,8 +132,10 @@ static const struct lws_protocols protocols[] = {
 
 /* Filled from the configuration at start: lws pings a connection that has
  * not answered a ping for two thirds of the idle timeout (30 s by default)
- * and hangs up on one that has not answered for all of it (45 s). The vhost
- * keeps a pointer to it, so it lives as long as the process. */
+ * and hangs up on one that has not answered for all of it (45 s). lws 4.1
+ * applies only these idle parts of a vhost's policy, to every connection it
+ * accepts or adopts, and counts only a pong as an answer. The vhost keeps a
+ * pointer to the policy, so it lives as long as the process. */
 static lws_retry_bo_t idle_policy;
 
 static const struct lws_protocol_vhost_options security_headers[] = {

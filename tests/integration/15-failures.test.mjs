@@ -2,7 +2,8 @@
 // that vanishes without closing, kill -9 in the middle of heavy writing, a
 // full disk and a data directory that turns read-only. Each runs on a real
 // kolabd; the disk tests mount small file systems of their own (the tests run
-// as root) and unmount them in `after`.
+// as root) and unmount them in `after`. KOLAB_TEST_NO_MOUNT=1 runs the full
+// disk the way it runs where mounting is refused: under a file-size limit.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -93,6 +94,8 @@ describe('15 failures: a peer that vanishes', { timeout: 60000 }, () => {
 describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
     const QUEUE_EVENTS = 64;
     const QUEUE_BYTES = 128 * 1024;
+    // A message event with a 4000-byte body, give or take its other fields.
+    const EVENT_BYTES = 4100;
     const COUNT = 600;
     let server;
     const clients = [];
@@ -144,20 +147,27 @@ describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
         return { acks, latencies };
     }
 
-    it('is closed with 1013 at its queue bound while the others keep up, and resumes by seq', async (t) => {
+    // Shared by the steps below: the room, its users and what was acknowledged.
+    let room;
+    let slow;
+    let slowConn;
+    let acked;
+    let total;
+
+    it('is closed with 1013 at its queue bound while the others keep their latency', async (t) => {
         server = await startServer({
             args: ['--queue-events', String(QUEUE_EVENTS), '--queue-bytes', String(QUEUE_BYTES)],
         });
         const publisher = await newUser(server.url, { prefix: 'pub' });
-        const slow = await newUser(server.url, { prefix: 'slow' });
+        slow = await newUser(server.url, { prefix: 'slow' });
         const users = [publisher, slow];
         for (let i = 0; i < 3; i++) {
             users.push(await newUser(server.url, { prefix: 'sub' }));
         }
         clients.push(...users.map((u) => u.client));
-        const { room } = await publisher.client.request('room_create', {
+        ({ room } = await publisher.client.request('room_create', {
             kind: 'group', title: 'Ramai', members: users.slice(1).map((u) => u.user.id),
-        });
+        }));
         const watchers = [];
         for (const u of users.slice(2)) {
             await u.client.request('join', { room: room.id });
@@ -167,25 +177,27 @@ describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
         const base = await burst(publisher.client, watchers, room.id, 'base');
 
         // The slow reader joins, then stops reading: TCP backpressure fills
-        // the kernel's buffers, then its queue in the server.
-        const slowConn = await connectAs(server.url, slow.token);
+        // the kernel's buffers, then its queue in the server. The publisher
+        // goes on until the server has closed it.
+        slowConn = await connectAs(server.url, slow.token);
         clients.push(slowConn);
         await slowConn.request('join', { room: room.id });
         slowConn.ws._socket.pause();
         const culledYet = () => server.logs().includes('msg="slow client closed"');
         const loaded = await burst(publisher.client, watchers, room.id, 'slow', culledYet);
-        const total = base.acks.length + loaded.acks.length;
+        total = base.acks.length + loaded.acks.length;
 
+        // Closed when the next event would pass a bound, never beyond one.
         const culled = await waitFor(() => logLines(server, /msg="slow client closed"/)[0],
             { timeoutMs: 5000, what: 'the server to close the slow client' });
         const queued = Number(culled.queued);
         const bytes = Number(culled.bytes);
-        assert.ok(queued === QUEUE_EVENTS || bytes + 4100 > QUEUE_BYTES,
+        assert.ok(queued === QUEUE_EVENTS || bytes + EVENT_BYTES > QUEUE_BYTES,
             `closed at the bound: ${queued} events, ${bytes} bytes queued`);
         assert.ok(bytes <= QUEUE_BYTES && queued <= QUEUE_EVENTS, 'never beyond the bound');
 
         // Every watcher got every message once and in order.
-        const acked = [...base.acks, ...loaded.acks].sort((a, b) => a.seq - b.seq);
+        acked = [...base.acks, ...loaded.acks].sort((a, b) => a.seq - b.seq);
         assert.deepEqual(acked.map((a) => a.seq), range(1, total));
         for (const w of watchers) {
             const got = roomMessages(w.client, room.id);
@@ -193,18 +205,25 @@ describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
             assert.deepEqual(got.map((m) => m.client_id), acked.map((a) => a.clientId));
         }
 
+        // This machine is shared, so the measure is relative: the median
+        // beside the slow reader against the median without it.
         const p50Base = median(base.latencies);
         const p50Slow = median(loaded.latencies);
-        t.diagnostic(`median latency ${p50Base.toFixed(1)} ms alone, ${p50Slow.toFixed(1)} ms beside the slow ` +
-            `reader; it was closed with ${queued} events, ${bytes} bytes queued`);
+        t.diagnostic(`median latency ${p50Base.toFixed(1)} ms alone, ${p50Slow.toFixed(1)} ms over ` +
+            `${loaded.acks.length} messages beside the slow reader; it was closed with ${queued} events, ` +
+            `${bytes} bytes queued`);
         assert.ok(p50Slow < Math.max(5 * p50Base, 200), `median ${p50Slow} ms against ${p50Base} ms alone`);
+    });
 
-        // Once it reads again it sees the close code, and resumes where it stopped.
+    it('sees 1013 once it reads again, and join with since gives it every message it missed', async (t) => {
         slowConn.ws._socket.resume();
         assert.equal((await slowConn.waitClosed(10000)).code, 1013);
         const seen = roomMessages(slowConn, room.id).map((m) => m.seq);
         assert.deepEqual(seen, range(COUNT + 1, COUNT + seen.length), 'what it got came in order');
-        assert.ok(seen.length < loaded.acks.length, `it fell behind (saw ${seen.length} of ${loaded.acks.length})`);
+        assert.ok(seen.length < total - COUNT, `it fell behind (saw ${seen.length} of ${total - COUNT})`);
+
+        // The replay is far larger than the queue bound: a reply the client
+        // asked for does not count against it.
         const back = await connectAs(server.url, slow.token);
         clients.push(back);
         const since = seen.length ? seen.at(-1) : COUNT;
@@ -212,27 +231,25 @@ describe('15 failures: a client that stops reading', { timeout: 90000 }, () => {
         assert.equal(joined.gap, false);
         assert.deepEqual(joined.messages.map((m) => m.seq), range(since + 1, total));
         assert.deepEqual(joined.messages.map((m) => m.client_id), acked.slice(since).map((a) => a.clientId));
-        // A page of history is larger than the bound too, and is served.
         const page = await back.request('history', { room: room.id, limit: 100 });
         assert.deepEqual(page.messages.map((m) => m.seq), range(total - 99, total));
         assert.ok(back.isOpen, 'replies larger than the bound do not close the client that asked');
-        t.diagnostic(`${loaded.acks.length} messages beside the slow reader; it saw ${seen.length} before the ` +
-            `close and ${joined.messages.length} on resume`);
+        t.diagnostic(`it saw ${seen.length} messages before the close and ${joined.messages.length} on resume`);
+    });
 
-        // A client that asks and asks without reading the answers is not
-        // read either: its replies stop growing the server, and it gets them
-        // all once it reads.
+    it('a client that does not read its replies is not read either, and gets them all once it reads', async (t) => {
         const greedy = await connectAs(server.url, slow.token);
         clients.push(greedy);
         const rssBefore = rssKiB(server.pid);
         greedy.ws._socket.pause();
-        const pages = range(1, 300).map(() => greedy.request('history', { room: room.id, limit: 100 }, { timeoutMs: 30000 }));
+        const pages = range(1, 300).map(() =>
+            greedy.request('history', { room: room.id, limit: 100 }, { timeoutMs: 30000 }));
         await sleep(1500);
         const grown = (rssKiB(server.pid) - rssBefore) / 1024;
         greedy.ws._socket.resume();
         const answers = await Promise.all(pages);
         assert.ok(answers.every((a) => a.messages.length === 100), 'every page answered in full');
-        t.diagnostic(`300 unread pages of ${(answers[0].messages.length * 4.1).toFixed(0)} KB grew the server by ${grown.toFixed(1)} MiB`);
+        t.diagnostic(`300 unread pages of about 400 KB grew the server by ${grown.toFixed(1)} MiB`);
         assert.ok(grown < 64, `the server grew by ${grown} MiB for a client that did not read`);
     });
 });
@@ -275,7 +292,7 @@ describe('15 failures: kill -9 under load in many rooms', { timeout: 120000 }, (
                 assert.equal(m.from, a.from);
             }
             for (const m of hist) {
-                assert.ok(attempted.get(room.id).has(m.client_id), `room ${room.id}: ${m.client_id} was never sent`);
+                assert.ok(attempted.get(room.id).has(m.client_id), `room ${room.id}: unknown ${m.client_id}`);
             }
         }
         return total;
@@ -338,6 +355,7 @@ describe('15 failures: kill -9 under load in many rooms', { timeout: 120000 }, (
             const reader = await connectAs(server.url, users[0].token);
             clients.push(reader);
             const stored = await verify(reader);
+            const ackedAll = [...acked.values()].reduce((n, m) => n + m.size, 0);
 
             // Sending every unacknowledged message again stores each once:
             // those that were committed before the kill answer their old seq.
@@ -357,7 +375,8 @@ describe('15 failures: kill -9 under load in many rooms', { timeout: 120000 }, (
             const attemptedAll = [...attempted.values()].reduce((n, m) => n + m.size, 0);
             assert.equal(total, attemptedAll, 'one stored message per client_id');
             t.diagnostic(`round ${round}: killed after ${delay} ms with ${ackedThisRound} of ${sentThisRound} sends ` +
-                `acknowledged; ${stored} stored in ${ROOMS} rooms, ${resent} resent`);
+                `acknowledged; ${stored} stored in ${ROOMS} rooms (${stored - ackedAll} of them committed but ` +
+                `not yet acknowledged), ${resent} sent again`);
             await closeAll(resenders, reader);
         }
     });
@@ -478,10 +497,6 @@ function integrityCheck(dbFile) {
     return `${res.stdout}${res.stderr}`.trim();
 }
 
-async function sendFrom(client, room, body, clientId) {
-    return client.call('send', { room, body, client_id: clientId });
-}
-
 // Every acknowledged message is in history at its seq with its body, and
 // history holds nothing else.
 async function assertKept(client, room, acked) {
@@ -503,13 +518,18 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
     const clients = [];
     const savedKolabd = process.env.KOLABD;
 
+    function restoreKolabd() {
+        if (savedKolabd === undefined) {
+            delete process.env.KOLABD;
+        } else {
+            process.env.KOLABD = savedKolabd;
+        }
+    }
+
     after(async () => {
         await closeAll(clients);
         await server?.stop();
-        process.env.KOLABD = savedKolabd ?? '';
-        if (savedKolabd === undefined) {
-            delete process.env.KOLABD;
-        }
+        restoreKolabd();
         disk?.release();
     });
 
@@ -528,7 +548,8 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
         }
         const dir = makeTempDir('kolab-fsize-');
         const wrapper = path.join(dir, 'kolabd-limited');
-        fs.writeFileSync(wrapper, `#!/bin/sh\nexec prlimit --fsize=${4 * 1024 * 1024}:unlimited ${kolabdPath()} "$@"\n`, { mode: 0o755 });
+        const limit = `--fsize=${4 * 1024 * 1024}:unlimited`;
+        fs.writeFileSync(wrapper, `#!/bin/sh\nexec prlimit ${limit} ${kolabdPath()} "$@"\n`, { mode: 0o755 });
         process.env.KOLABD = wrapper;
         const data = path.join(dir, 'data');
         return {
@@ -536,11 +557,8 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
             dir: data,
             makeRoom() {
                 run('prlimit', ['--pid', String(server.pid), '--fsize=unlimited:unlimited']);
-                // Restarts run kolabd without the limit.
-                process.env.KOLABD = savedKolabd ?? kolabdPath().replace(/-limited$/, '');
-                if (savedKolabd === undefined) {
-                    delete process.env.KOLABD;
-                }
+                // The restart below runs kolabd without the limit.
+                restoreKolabd();
             },
             release: () => fs.rmSync(dir, { recursive: true, force: true }),
         };
@@ -562,7 +580,7 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
             while (failures.length < 40 && next < 20000) {
                 const clientId = `full-${next++}`;
                 const body = bigBody(clientId);
-                const reply = await sendFrom(u.client, room.id, body, clientId);
+                const reply = await u.client.call('send', { room: room.id, body, client_id: clientId });
                 if (reply.type === 'ok') {
                     acked.set(clientId, { seq: reply.seq, body });
                 } else {
@@ -578,9 +596,15 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
             assert.match(f.message, /disk is full|file size limit/, 'the reply says why');
         }
 
-        // One clear line in the log, not one per failed write.
+        // One clear line in the log, not one per failed write. At the edge of
+        // full a smaller batch may still fit now and then; each such success
+        // is logged, and refusals after it start a new episode.
         const refusals = logLines(server, /msg="the disk refuses writes"/);
-        assert.equal(refusals.length, 1, 'one log line for the whole episode');
+        const recoveries = logLines(server, /msg="writes work again"/).length;
+        t.diagnostic(`${failures.length} sends refused, ${refusals.length} refusal line(s) in the log`);
+        assert.ok(refusals.length >= 1 && refusals.length <= 3, `${refusals.length} refusal lines`);
+        assert.ok(refusals.length - recoveries === 0 || refusals.length - recoveries === 1,
+            'every episode but the current one ended with a line saying so');
         assert.match(refusals[0].why, /disk full|file size limit/);
         assert.equal(logLines(server, /msg="batch failed"/).length, 0);
 
@@ -601,11 +625,11 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
             assert.match(login.message, /disk is full|file size limit/);
         }
         await sleep(1500);
-        assert.ok(logLines(server, /msg="checkpoint failed"/).length <= 1, 'checkpoints do not flood the log either');
+        assert.ok(logLines(server, /msg="checkpoint failed"/).length <= 2, 'checkpoints do not flood the log either');
 
         // Room is made: sends work again at once, on the same server.
         disk.makeRoom();
-        const again = await sendFrom(u.client, room.id, bigBody('again'), 'again');
+        const again = await u.client.call('send', { room: room.id, body: bigBody('again'), client_id: 'again' });
         assert.equal(again.type, 'ok', `a send after room was made: ${JSON.stringify(again)}`);
         acked.set('again', { seq: again.seq, body: bigBody('again') });
         assert.equal(again.seq, acked.size, 'no seq was lost to the failed sends');
@@ -615,7 +639,8 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
             assert.equal(reply.seq, acked.size + 1);
             acked.set(f.clientId, { seq: reply.seq, body: f.body });
         }
-        assert.equal(logLines(server, /msg="writes work again"/).length, 1);
+        assert.equal(logLines(server, /msg="writes work again"/).length,
+            logLines(server, /msg="the disk refuses writes"/).length, 'the log says the episode is over');
 
         // A restart on the same directory finds everything, and SQLite agrees the file is sound.
         await server.restart();
@@ -745,7 +770,7 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
         assert.deepEqual(joined.messages.map((m) => m.seq), range(196, 200));
         await sleep(2200);
         assert.ok(s.running(), 'no crash');
-        assert.ok(logLines(s, /msg="checkpoint failed"/).length <= 1, 'checkpoints do not flood the log');
+        assert.ok(logLines(s, /msg="checkpoint failed"/).length <= 2, 'checkpoints do not flood the log');
         assert.equal(await s.stop(), 0, 'a clean stop');
         servers.splice(servers.indexOf(s), 1);
 
