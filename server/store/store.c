@@ -528,7 +528,7 @@ static int failure_errno(sqlite3 *db)
 }
 
 /*
- * Counts a statement the disk refused; the first of each kind is logged.
+ * Counts a statement the disk refused; the first of an episode is logged.
  *
  * LIMITATION: the store cannot make room on a full disk. The WAL can only be
  * folded back into the database file where there is space for the pages, so
@@ -546,11 +546,14 @@ static int failure_errno(sqlite3 *db)
 static void trouble_note(struct store *s, const struct store_trouble *t, int rc, int err,
                          const char *what)
 {
+    /* One episode is one line, even when its cause shows differently on the
+     * way (a file-size limit first cuts a write short, then refuses it). */
+    bool started = s->trouble == NULL;
+    s->trouble = t;
     s->trouble_count++;
-    if (s->trouble == t) {
+    if (!started) {
         return;
     }
-    s->trouble = t;
     char quoted[300];
     log_error("store", "the disk refuses writes", "why=\"%s\" what=%s rc=%d errno=%d path=%s",
               t->why, what, rc, err, log_quote(s->path, quoted, sizeof(quoted)));

@@ -104,8 +104,9 @@ struct store {
     /* A disk that refuses writes (full, read-only, failing) is logged when
      * it starts and when writes work again, not once per batch: `trouble`
      * is what it refuses with (NULL while writes work) and `trouble_count`
-     * how many statements it failed. `ckpt_trouble_rc` does the same for the
-     * checkpoints, which would otherwise fail once a second. */
+     * how many writes (batches or statements) it refused. `ckpt_trouble_rc`
+     * does the same for the checkpoints, which would otherwise fail once a
+     * second; `ckpt_errno` is the system error under the latest failure. */
     const struct store_trouble *trouble;
     uint64_t trouble_count;
     int ckpt_trouble_rc;

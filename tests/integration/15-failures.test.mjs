@@ -513,10 +513,11 @@ async function assertKept(client, room, acked) {
 }
 
 describe('15 failures: a full disk', { timeout: 90000 }, () => {
+    const LIMIT = 4 * 1024 * 1024;
+    const savedKolabd = process.env.KOLABD;
     let server;
     let disk;
     const clients = [];
-    const savedKolabd = process.env.KOLABD;
 
     function restoreKolabd() {
         if (savedKolabd === undefined) {
@@ -526,47 +527,65 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
         }
     }
 
-    after(async () => {
-        await closeAll(clients);
+    // Each test leaves its server and its disk to this.
+    async function cleanUp() {
+        await closeAll(clients.splice(0));
         await server?.stop();
+        server = null;
         restoreKolabd();
         disk?.release();
-    });
+        disk = null;
+    }
 
-    // A 4 MiB tmpfs when this machine lets us mount one; otherwise kolabd runs
-    // under a 4 MiB file-size limit (prlimit), which fails its writes the same
-    // way, and making room lifts the limit of the running process.
-    function smallDisk() {
-        const tmpfs = process.env.KOLAB_TEST_NO_MOUNT === '1' ? null : mountTmpfs('4m');
-        if (tmpfs) {
-            return {
-                way: 'a 4 MiB tmpfs',
-                dir: tmpfs.dir,
-                makeRoom: () => tmpfs.remount('size=64m'),
-                release: () => tmpfs.release(),
-            };
-        }
+    after(cleanUp);
+
+    // A 4 MiB tmpfs; making room grows it to 64 MiB.
+    function tmpfsDisk() {
+        const tmpfs = mountTmpfs('4m');
+        return tmpfs && {
+            dir: tmpfs.dir,
+            makeRoom: () => tmpfs.remount('size=64m'),
+            release: () => tmpfs.release(),
+        };
+    }
+
+    // kolabd under a 4 MiB file-size limit (prlimit), which fails its writes
+    // as a full disk does; making room lifts the limit of the running process.
+    function fsizeDisk() {
         const dir = makeTempDir('kolab-fsize-');
         const wrapper = path.join(dir, 'kolabd-limited');
-        const limit = `--fsize=${4 * 1024 * 1024}:unlimited`;
-        fs.writeFileSync(wrapper, `#!/bin/sh\nexec prlimit ${limit} ${kolabdPath()} "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(wrapper, `#!/bin/sh\nexec prlimit --fsize=${LIMIT}:unlimited ${kolabdPath()} "$@"\n`,
+            { mode: 0o755 });
         process.env.KOLABD = wrapper;
-        const data = path.join(dir, 'data');
         return {
-            way: 'a 4 MiB file-size limit (prlimit), mounting is not permitted here',
-            dir: data,
+            dir: path.join(dir, 'data'),
             makeRoom() {
                 run('prlimit', ['--pid', String(server.pid), '--fsize=unlimited:unlimited']);
-                // The restart below runs kolabd without the limit.
+                // The restart afterwards runs kolabd without the limit.
                 restoreKolabd();
             },
             release: () => fs.rmSync(dir, { recursive: true, force: true }),
         };
     }
 
-    it('refuses sends clearly, logs it once, keeps reads and every acknowledged message, and recovers', async (t) => {
-        disk = smallDisk();
-        t.diagnostic(`the disk is ${disk.way}`);
+    it('a full tmpfs: sends refused clearly and logged once, reads and every acknowledged message kept, ' +
+        'and writes back once there is room', async (t) => {
+        disk = process.env.KOLAB_TEST_NO_MOUNT === '1' ? null : tmpfsDisk();
+        if (!disk) {
+            t.skip('mounting a tmpfs is not permitted here; the file-size limit below stands in for it');
+            return;
+        }
+        await fillAndRecover(t);
+        await cleanUp();
+    });
+
+    it('a file-size limit: the same, and kolabd is not killed by SIGXFSZ', async (t) => {
+        disk = fsizeDisk();
+        await fillAndRecover(t);
+        await cleanUp();
+    });
+
+    async function fillAndRecover(t) {
         server = await startServer({ dataDir: disk.dir });
         const u = await newUser(server.url, { prefix: 'penuh' });
         clients.push(u.client);
@@ -654,7 +673,7 @@ describe('15 failures: a full disk', { timeout: 90000 }, () => {
         } else {
             assert.equal(check, 'ok');
         }
-    });
+    }
 });
 
 describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
@@ -758,6 +777,15 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
             assert.equal(r.code, 'unavailable');
             assert.match(r.message, /read-only/, 'the reply says why');
         }
+        // A login stores a token: refused the same way, and not taken for a
+        // wrong password in the audit log.
+        const anon = await connect(s.url);
+        clients.push(anon);
+        const login = await anon.call('login', { username: u.username, password: u.password });
+        assert.equal(login.code, 'unavailable');
+        assert.match(login.message, /read-only/);
+        assert.equal(logLines(s, /mod=audit msg="login failed"/).length, 0);
+
         const refusals = logLines(s, /msg="the disk refuses writes"/);
         assert.equal(refusals.length, 1, 'one log line, not one per send');
         assert.equal(refusals[0].why, 'read-only');
