@@ -279,14 +279,18 @@ int conn_writeable(struct conn *c)
         if (rc < 0) {
             return -1;
         }
-        if (c->rx_paused && !queue_past_caps(c)) {
-            lws_rx_flow_control(c->wsi, 1);
-            c->rx_paused = false;
-        }
-        if (c->queue_count > 0) {
-            lws_callback_on_writable(c->wsi);
-            return 0;
-        }
+    }
+
+    /* Requests are read again once the replies that filled the queue are
+     * out, and always on the way to closing, so the peer's answer to our
+     * close frame is read. */
+    if (c->rx_paused && (!queue_past_caps(c) || conn_closing(c))) {
+        lws_rx_flow_control(c->wsi, 1);
+        c->rx_paused = false;
+    }
+    if (c->queue_count > 0) {
+        lws_callback_on_writable(c->wsi);
+        return 0;
     }
 
     if (conn_closing(c) && !c->close_sent) {

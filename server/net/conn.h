@@ -11,9 +11,9 @@
  * messages), and a client must be able to receive what it asked for. While
  * the whole queue is past the caps, the connection's requests are not read,
  * so a client that does not read its replies cannot pile them up. Each
- * writeable callback sends everything queued as one frame: the message
- * itself when there is one, otherwise a msgpack array of them. Loop thread
- * only.
+ * writeable callback sends everything queued as one frame: the buffer
+ * itself when only one waits, otherwise a msgpack array of them. Loop
+ * thread only.
  */
 #ifndef KOLAB_CONN_H
 #define KOLAB_CONN_H

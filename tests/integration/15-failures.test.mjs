@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { closeAll, connect, connectAs, newUser } from '../lib/client.mjs';
-import { kolabdPath, makeTempDir, runKolabd, startServer } from '../lib/server.mjs';
+import { freePort, kolabdPath, makeTempDir, runKolabd, startServer } from '../lib/server.mjs';
 import { allHistory, range, roomMessages, sleep, uid, waitFor } from '../lib/util.mjs';
 
 // The largest body the protocol allows, starting with `tag` so each is told apart.
@@ -697,31 +697,19 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
         return s;
     }
 
-    it('at start: kolabd exits non-zero and names the directory, whether it is empty or holds a database', async (t) => {
+    it('at start: kolabd exits non-zero naming the directory, empty or holding a database', async (t) => {
         const disk = mountTmpfs('16m');
         if (!disk) {
             t.skip('mounting a tmpfs is not permitted here');
             return;
         }
         disks.push(disk);
-        const args = ['--listen', '127.0.0.1:1', '--data', disk.dir, '--web-root', os.tmpdir()];
-        const cases = [['an empty directory', () => {}], ['a directory with a database', async () => {
-            // A database with something in it, written while the directory was writable.
-            disk.remount('rw');
-            const s = await server({ dataDir: disk.dir });
-            const u = await newUser(s.url, { prefix: 'ro' });
-            const { room } = await u.client.request('room_create', { kind: 'group', title: 'Baca', members: [] });
-            await u.client.request('send', { room: room.id, body: 'tersimpan', client_id: 'kept' });
-            await u.client.close();
-            await s.stop();
-            servers.splice(servers.indexOf(s), 1);
-            return { u, room };
-        }]];
-        let stored = null;
-        for (const [what, prepare] of cases) {
-            stored = (await prepare()) ?? stored;
+
+        // Started on the read-only directory, kolabd must stop at once and say why.
+        async function assertRefused(what) {
             disk.remount('ro');
-            const res = await runToExit(args);
+            const port = await freePort();
+            const res = await runToExit(['--listen', `127.0.0.1:${port}`, '--data', disk.dir]);
             assert.ok(!res.timedOut, `${what}: kolabd kept running on a read-only directory`);
             assert.equal(res.signal, null, `${what}: kolabd died of ${res.signal}`);
             assert.equal(res.code, 1, `${what}: exit code`);
@@ -729,14 +717,25 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
             assert.match(line, /not writable/, `${what}: ${res.stderr}`);
             assert.ok(line.includes(disk.dir), `${what}: the line names the directory: ${line}`);
             assert.match(line, /Read-only file system/);
+            disk.remount('rw');
         }
 
+        await assertRefused('an empty directory');
+
+        // A database with something in it, written while the directory was writable.
+        const first = await server({ dataDir: disk.dir });
+        const u = await newUser(first.url, { prefix: 'ro' });
+        const { room } = await u.client.request('room_create', { kind: 'group', title: 'Baca', members: [] });
+        await u.client.request('send', { room: room.id, body: 'tersimpan', client_id: 'kept' });
+        await u.client.close();
+        await first.stop();
+        await assertRefused('a directory with a database');
+
         // Writable again, it starts on the same database and has lost nothing.
-        disk.remount('rw');
         const s = await server({ dataDir: disk.dir });
-        const c = await connectAs(s.url, stored.u.token);
+        const c = await connectAs(s.url, u.token);
         clients.push(c);
-        const { messages } = await c.request('history', { room: stored.room.id });
+        const { messages } = await c.request('history', { room: room.id });
         assert.deepEqual(messages.map((m) => [m.seq, m.body]), [[1, 'tersimpan']]);
     });
 
@@ -800,7 +799,6 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
         assert.ok(s.running(), 'no crash');
         assert.ok(logLines(s, /msg="checkpoint failed"/).length <= 2, 'checkpoints do not flood the log');
         assert.equal(await s.stop(), 0, 'a clean stop');
-        servers.splice(servers.indexOf(s), 1);
 
         // The operator repairs the file system; kolabd finds every
         // acknowledged message and writes again.
@@ -812,7 +810,6 @@ describe('15 failures: a read-only data directory', { timeout: 90000 }, () => {
         const reply = await c.request('send', { room: room.id, body: 'pulih', client_id: 'after-1' });
         assert.equal(reply.seq, 201, 'the refused send was not stored and goes in now');
         await again.stop();
-        servers.splice(servers.indexOf(again), 1);
         const check = integrityCheck(path.join(disk.dir, 'kolab.db'));
         if (check === null) {
             t.diagnostic('the sqlite3 shell is not installed: integrity checked through kolabd only');
