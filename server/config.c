@@ -13,6 +13,7 @@
 #define DEFAULT_QUEUE_EVENTS 4096
 #define DEFAULT_QUEUE_BYTES  (4u * 1024 * 1024)
 #define DEFAULT_CALL_RING_S  60
+#define DEFAULT_IDLE_S       45
 
 /* The options, in the order of the table below. */
 enum option_id {
@@ -27,6 +28,7 @@ enum option_id {
     OPT_MAX_FRAME,
     OPT_QUEUE_EVENTS,
     OPT_QUEUE_BYTES,
+    OPT_IDLE_TIMEOUT,
     OPT_REDIS,
     OPT_WORKERS,
     OPT_ICE_SERVERS,
@@ -72,6 +74,8 @@ static const struct option_def options[] = {
      "events queued for one connection before it is closed with 1013 (default 4096)"},
     {"--queue-bytes", "KOLAB_QUEUE_BYTES", "BYTES",
      "bytes queued for one connection before it is closed with 1013 (default 4194304)"},
+    {"--idle-timeout", "KOLAB_IDLE_TIMEOUT", "SECONDS",
+     "drop a WebSocket that answers no ping for this long, 4-3600; pings at 2/3 (default 45)"},
     {"--redis", "KOLAB_REDIS", "URL",
      "redis://HOST:PORT: share events with other kolabd processes (default: none)"},
     {"--workers", "KOLAB_WORKERS", "N",
@@ -243,6 +247,7 @@ static const struct uint_option uint_options[] = {
     {OPT_MAX_FRAME, 1024, 16u * 1024 * 1024, offsetof(struct config, max_frame)},
     {OPT_QUEUE_EVENTS, 8, 1u << 20, offsetof(struct config, queue_events)},
     {OPT_QUEUE_BYTES, 64 * 1024, 1u << 30, offsetof(struct config, queue_bytes)},
+    {OPT_IDLE_TIMEOUT, 4, 3600, offsetof(struct config, idle_timeout_s)},
     {OPT_WORKERS, 1, 64, offsetof(struct config, workers)},
     {OPT_CALL_RING_S, 1, 600, offsetof(struct config, call_ring_s)},
     {OPT_REQ_RATE, 1, 1000000, offsetof(struct config, req_rate)},
@@ -358,6 +363,7 @@ static void set_defaults(struct config *cfg, const char *exe)
     cfg->max_frame = 64 * 1024;
     cfg->queue_events = DEFAULT_QUEUE_EVENTS;
     cfg->queue_bytes = DEFAULT_QUEUE_BYTES;
+    cfg->idle_timeout_s = DEFAULT_IDLE_S;
     cfg->workers = 1;
     cfg->call_ring_s = DEFAULT_CALL_RING_S;
     cfg->req_rate = 100;

@@ -50,6 +50,9 @@ struct config {
     /* Outbound queue bounds per connection. */
     unsigned queue_events;
     unsigned queue_bytes;
+    /* Seconds a WebSocket may go without answering a ping before it is
+     * dropped; the ping goes out after two thirds of it. */
+    unsigned idle_timeout_s;
 
     /* Abuse limits (see ratelimit.h). Per user, over all their connections:
      * requests and writes per second, and how many may come at once. */

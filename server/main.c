@@ -284,6 +284,9 @@ int main(int argc, char **argv)
     }
     log_set_level(config.log_level);
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (ulimit -f) then fails the write with EFBIG, which
+     * the store reports like a full disk, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (user_add) {
         return run_user_add(argc, argv);

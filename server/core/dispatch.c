@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "conn.h"
 #include "ratelimit.h"
 #include "log.h"
@@ -73,7 +74,7 @@ void reply_send(const struct req_ref *ref, struct proto_writer *w)
         return;
     }
     if (c != NULL) {
-        conn_send(c, b);
+        conn_reply(c, b);
     }
     proto_buf_unref(b);
 }
@@ -103,6 +104,10 @@ static const char *default_message(enum status st)
     case STATUS_RATE_LIMITED:
         return "too many requests";
     case STATUS_UNAVAILABLE:
+        /* When the disk refuses writes, retrying soon will not help: say so. */
+        if (app.store != NULL && store_write_trouble(app.store) != NULL) {
+            return store_write_trouble(app.store);
+        }
         return "temporarily unavailable; retry";
     default:
         return "internal error";
@@ -135,7 +140,7 @@ static void send_error(const struct req_ref *ref, enum status st, const char *me
     }
     struct proto_buf *b = proto_writer_finish(&w);
     if (b != NULL) {
-        conn_send(c, b);
+        conn_reply(c, b);
         proto_buf_unref(b);
     }
 }

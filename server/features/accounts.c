@@ -201,7 +201,7 @@ static void login_verified(void *ud, enum status st, bool match)
         ratelimit_login_succeeded(job->username, job->username_len, ratelimit_addr_key(job->addr));
         log_info("accounts", "login", "user=%llu", (unsigned long long)job->user.id);
         job->cb(job->ud, STATUS_OK, &job->user, token);
-    } else {
+    } else if (st == STATUS_UNAUTHENTICATED) {
         /* The audit trail of guessing: which account, from where. */
         if (job->found) {
             log_warn("audit", "login failed", "user=%llu ip=%s", (unsigned long long)job->user.id,
@@ -209,6 +209,8 @@ static void login_verified(void *ud, enum status st, bool match)
         } else {
             log_warn("audit", "login failed", "user=unknown ip=%s", job->addr);
         }
+        job->cb(job->ud, st, NULL, NULL);
+    } else {
         job->cb(job->ud, st, NULL, NULL);
     }
     free(job);

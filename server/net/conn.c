@@ -63,11 +63,13 @@ struct conn *conn_new(struct lws *wsi)
 static void queue_clear(struct conn *c)
 {
     while (c->queue_count > 0) {
-        proto_buf_unref(c->queue[c->queue_head]);
+        proto_buf_unref(c->queue[c->queue_head].buf);
         c->queue_head = (c->queue_head + 1) % c->queue_cap;
         c->queue_count--;
     }
     c->queue_bytes = 0;
+    c->event_count = 0;
+    c->event_bytes = 0;
 }
 
 void conn_free(struct conn *c)
@@ -118,7 +120,7 @@ void conn_close(struct conn *c, int code, const char *reason, bool flush)
 static bool queue_grow(struct conn *c)
 {
     uint32_t cap = c->queue_cap == 0 ? CONN_QUEUE_MIN : c->queue_cap * 2;
-    struct proto_buf **q = malloc(sizeof(*q) * cap);
+    struct conn_item *q = malloc(sizeof(*q) * cap);
     if (q == NULL) {
         return false;
     }
@@ -132,38 +134,69 @@ static bool queue_grow(struct conn *c)
     return true;
 }
 
-void conn_send(struct conn *c, struct proto_buf *b)
+static void queue_push(struct conn *c, struct proto_buf *b, bool reply)
 {
-    if (conn_closing(c)) {
-        return;
-    }
-    if (c->queue_count >= max_events || c->queue_bytes + b->len > max_bytes) {
-        log_warn("conn", "slow client closed", "conn=%llu queued=%u bytes=%zu",
-                 (unsigned long long)c->id, c->queue_count, c->queue_bytes);
-        conn_close(c, CONN_CLOSE_TRY_LATER, "too far behind", false);
-        return;
-    }
     if (c->queue_count == c->queue_cap && !queue_grow(c)) {
         conn_close(c, CONN_CLOSE_TRY_LATER, "out of memory", false);
         return;
     }
 
     proto_buf_ref(b);
-    c->queue[(c->queue_head + c->queue_count) % c->queue_cap] = b;
+    c->queue[(c->queue_head + c->queue_count) % c->queue_cap] =
+        (struct conn_item){.buf = b, .reply = reply};
     c->queue_count++;
     c->queue_bytes += b->len;
+    if (!reply) {
+        c->event_count++;
+        c->event_bytes += b->len;
+    }
     if (c->queue_count == 1) {
         lws_callback_on_writable(c->wsi);
     }
 }
 
+static bool queue_past_caps(const struct conn *c)
+{
+    return c->queue_count >= max_events || c->queue_bytes > max_bytes;
+}
+
+void conn_send(struct conn *c, struct proto_buf *b)
+{
+    if (conn_closing(c)) {
+        return;
+    }
+    if (c->event_count >= max_events || c->event_bytes + b->len > max_bytes) {
+        log_warn("conn", "slow client closed", "conn=%llu queued=%u bytes=%zu",
+                 (unsigned long long)c->id, c->event_count, c->event_bytes);
+        conn_close(c, CONN_CLOSE_TRY_LATER, "too far behind", false);
+        return;
+    }
+    queue_push(c, b, false);
+}
+
+void conn_reply(struct conn *c, struct proto_buf *b)
+{
+    if (conn_closing(c)) {
+        return;
+    }
+    queue_push(c, b, true);
+    if (!c->rx_paused && !conn_closing(c) && queue_past_caps(c)) {
+        lws_rx_flow_control(c->wsi, 0);
+        c->rx_paused = true;
+    }
+}
+
 static struct proto_buf *queue_pop(struct conn *c)
 {
-    struct proto_buf *b = c->queue[c->queue_head];
+    struct conn_item it = c->queue[c->queue_head];
     c->queue_head = (c->queue_head + 1) % c->queue_cap;
     c->queue_count--;
-    c->queue_bytes -= b->len;
-    return b;
+    c->queue_bytes -= it.buf->len;
+    if (!it.reply) {
+        c->event_count--;
+        c->event_bytes -= it.buf->len;
+    }
+    return it.buf;
 }
 
 /* How many queued events fit in one frame, and the frame's payload size. */
@@ -172,7 +205,7 @@ static uint32_t frame_plan(const struct conn *c, size_t *payload)
     uint32_t n = 0;
     size_t total = 5;
     while (n < c->queue_count) {
-        const struct proto_buf *b = c->queue[(c->queue_head + n) % c->queue_cap];
+        const struct proto_buf *b = c->queue[(c->queue_head + n) % c->queue_cap].buf;
         if (n > 0 && total + b->len > CONN_FRAME_MAX) {
             break;
         }
@@ -246,10 +279,18 @@ int conn_writeable(struct conn *c)
         if (rc < 0) {
             return -1;
         }
-        if (c->queue_count > 0) {
-            lws_callback_on_writable(c->wsi);
-            return 0;
-        }
+    }
+
+    /* Requests are read again once the replies that filled the queue are
+     * out, and always on the way to closing, so the peer's answer to our
+     * close frame is read. */
+    if (c->rx_paused && (!queue_past_caps(c) || conn_closing(c))) {
+        lws_rx_flow_control(c->wsi, 1);
+        c->rx_paused = false;
+    }
+    if (c->queue_count > 0) {
+        lws_callback_on_writable(c->wsi);
+        return 0;
     }
 
     if (conn_closing(c) && !c->close_sent) {

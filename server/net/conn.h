@@ -2,12 +2,18 @@
  * A WebSocket connection and its outbound queue.
  *
  * Every event for a connection is queued as a reference to a shared encoded
- * buffer (struct proto_buf), never copied per recipient. The queue is capped
- * in events and in bytes: a client that cannot keep up is closed with 1013
- * and resumes by seq when it returns, so it never makes the server grow or
- * slows anyone else. Each writeable callback sends everything queued as one
- * frame: the event itself when there is one, otherwise a msgpack array of
- * them. Loop thread only.
+ * buffer (struct proto_buf), never copied per recipient. The events in the
+ * queue are capped in number and in bytes: a client that cannot keep up is
+ * closed with 1013 and resumes by seq when it returns, so it never makes the
+ * server grow or slows anyone else. Replies to the client's own requests go
+ * through the same queue, in order with the events, but are not held against
+ * those caps: one reply may be larger than them (a join that replays many
+ * messages), and a client must be able to receive what it asked for. While
+ * the whole queue is past the caps, the connection's requests are not read,
+ * so a client that does not read its replies cannot pile them up. Each
+ * writeable callback sends everything queued as one frame: the buffer
+ * itself when only one waits, otherwise a msgpack array of them. Loop
+ * thread only.
  */
 #ifndef KOLAB_CONN_H
 #define KOLAB_CONN_H
@@ -42,6 +48,12 @@ struct conn_room {
     uint32_t slot;
 };
 
+/* One queued buffer, and whether it is a reply (see conn_reply). */
+struct conn_item {
+    struct proto_buf *buf;
+    bool reply;
+};
+
 struct conn {
     uint64_t id;
     struct lws *wsi;
@@ -52,12 +64,17 @@ struct conn {
     uint64_t addr_key;
     bool addr_counted;
 
-    /* Outbound ring of shared buffers. */
-    struct proto_buf **queue;
+    /* Outbound ring of shared buffers, replies and events together, and
+     * the events among them, which the caps apply to. `rx_paused` while
+     * the requests are not read because the queue is past the caps. */
+    struct conn_item *queue;
     uint32_t queue_head;
     uint32_t queue_count;
     uint32_t queue_cap;
     size_t queue_bytes;
+    uint32_t event_count;
+    size_t event_bytes;
+    bool rx_paused;
 
     /* Rooms joined on this connection. */
     struct conn_room *rooms;
@@ -81,9 +98,15 @@ struct conn {
     bool close_sent;
 };
 
-/* Queues a reference to `b` (the caller keeps its own). Does nothing on a
- * closing connection; closes with 1013 when the queue is full. */
+/* Queues a reference to event `b` (the caller keeps its own). Does nothing
+ * on a closing connection; closes with 1013 when the events queued reach
+ * the caps. */
 void conn_send(struct conn *c, struct proto_buf *b);
+
+/* Queues a reference to `b`, a reply to one of the connection's requests,
+ * whatever the caps; past them, stops reading the connection's requests
+ * until the queue is back under them. Does nothing on a closing connection. */
+void conn_reply(struct conn *c, struct proto_buf *b);
 
 /*
  * Closes `c` with `code` and `reason` (a static string). With `flush`,

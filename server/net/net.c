@@ -130,11 +130,13 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Pings after 30 s of silence and hangs up after 45 s. */
-static const lws_retry_bo_t idle_policy = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 45,
-};
+/* Filled from the configuration at start: lws pings a connection that has
+ * not answered a ping for two thirds of the idle timeout (30 s by default)
+ * and hangs up on one that has not answered for all of it (45 s). lws 4.1
+ * applies only these idle parts of a vhost's policy, to every connection it
+ * accepts or adopts, and counts only a pong as an answer. The vhost keeps a
+ * pointer to the policy, so it lives as long as the process. */
+static lws_retry_bo_t idle_policy;
 
 static const struct lws_protocol_vhost_options security_headers[] = {
     {&security_headers[1], NULL, "content-security-policy:",
@@ -285,6 +287,8 @@ enum status net_start(void)
     void *loops[1] = {app.loop};
 
     conn_configure(cfg->max_frame, cfg->queue_events, cfg->queue_bytes);
+    idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout_s * 2 / 3);
+    idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout_s;
     lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_DEBUG) ? LLL_NOTICE : 0), lws_log_sink);
     set_mounts();
 

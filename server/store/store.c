@@ -17,9 +17,19 @@
  * `synchronous=NORMAL` writes each commit into the WAL without waiting for
  * fsync. The pages are then in the kernel's hands, so a kolabd killed at any
  * moment, even with SIGKILL, loses nothing it acknowledged. A power cut or a
- * kernel crash can still lose the last commits; surviving those would need
+ * kernel crash can still lose the last commits, and so can a disk error that
+ * makes the file system abort its journal (ext4 then turns read-only and
+ * drops what it had not yet written back); surviving those would need
  * `synchronous=FULL`, one fsync per commit, which costs far more than the
  * whole batched insert.
+ *
+ * A disk that refuses writes (full, read-only, failing) does not stop the
+ * reads: they are served from what is already written. Every refused write
+ * fails its request with STATUS_UNAVAILABLE and a sentence that says why
+ * (store_write_trouble), and the log gets one line when the refusals start
+ * and one when a commit goes through again, however many writes fail in
+ * between. A refused commit stores nothing, so the store simply carries on
+ * once the disk takes writes again; no restart is needed.
  *
  * SQLite normally copies WAL pages back into the main file ("checkpoints")
  * inside whichever COMMIT makes the WAL pass a thousand pages, which would
@@ -196,6 +206,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -466,10 +477,117 @@ static enum status row_message(sqlite3_stmt *st, int c, uint64_t room, struct st
     return STATUS_OK;
 }
 
-/* Turns an SQLite result into a status. Only our own failures are logged:
- * constraint answers are the expected outcome of a request. */
-enum status store_db_status(const struct store *s, int rc, const char *what)
+/* ---- a disk that refuses writes ------------------------------------------ */
+
+/* What the disk refused a write with: a short reason for the log and the
+ * sentence for the clients whose requests it failed. */
+struct store_trouble {
+    const char *why;
+    const char *message;
+};
+
+static const struct store_trouble trouble_full = {"disk full",
+                                                  "the server's disk is full; try again later"};
+static const struct store_trouble trouble_fsize = {
+    "file size limit", "the server's database reached its file size limit; try again later"};
+static const struct store_trouble trouble_readonly = {
+    "read-only", "the server's storage is read-only; try again later"};
+static const struct store_trouble trouble_io = {"I/O error",
+                                                "the server cannot use its disk; try again later"};
+
+/* The trouble behind SQLite result `rc` with system error `err`, or NULL
+ * when the disk is not to blame. SQLite reports a full disk as SQLITE_FULL
+ * or, when not even part of a write went through, as an I/O error. */
+static const struct store_trouble *trouble_of(int rc, int err)
 {
+    int primary = rc & 0xff;
+
+    if (primary != SQLITE_FULL && primary != SQLITE_IOERR && primary != SQLITE_READONLY &&
+        primary != SQLITE_CANTOPEN) {
+        return NULL;
+    }
+    if (primary == SQLITE_FULL || err == ENOSPC || err == EDQUOT) {
+        return &trouble_full;
+    }
+    if (err == EFBIG) {
+        return &trouble_fsize;
+    }
+    if (primary == SQLITE_READONLY || err == EROFS) {
+        return &trouble_readonly;
+    }
+    return &trouble_io;
+}
+
+/* The system error under a failed SQLite call, read right after it. SQLite
+ * does not record the one under a failed COMMIT (sqlite3_system_errno is 0
+ * then), but errno still holds it. */
+static int failure_errno(sqlite3 *db)
+{
+    int err = db != NULL ? sqlite3_system_errno(db) : 0;
+    return err != 0 ? err : errno;
+}
+
+/*
+ * Counts a statement the disk refused; the first of an episode is logged.
+ *
+ * LIMITATION: the store cannot make room on a full disk. The WAL can only be
+ * folded back into the database file where there is space for the pages, so
+ * writes stay refused ("the server's disk is full") until an operator frees
+ * space; waiting does not help. Keeping a few megabytes reserved in a file
+ * of our own, released when the disk fills, would let a checkpoint finish.
+ *
+ * LIMITATION: the database files stay open while the disk refuses writes.
+ * A file system that turned read-only after a disk error (as ext4 does) can
+ * only be repaired unmounted, so kolabd must be stopped for the repair and
+ * started again afterwards; it serves reads until then. Closing the database
+ * on such an error and reopening it on a timer would let an operator repair
+ * the file system under a running server.
+ */
+static void trouble_note(struct store *s, const struct store_trouble *t, int rc, int err,
+                         const char *what)
+{
+    /* One episode is one line, even when its cause shows differently on the
+     * way (a file-size limit first cuts a write short, then refuses it). */
+    bool started = s->trouble == NULL;
+    s->trouble = t;
+    s->trouble_count++;
+    if (!started) {
+        return;
+    }
+    char quoted[300];
+    log_error("store", "the disk refuses writes", "why=\"%s\" what=%s rc=%d errno=%d path=%s",
+              t->why, what, rc, err, log_quote(s->path, quoted, sizeof(quoted)));
+}
+
+/* A commit went through: the trouble, if any, is over. */
+static void trouble_over(struct store *s)
+{
+    if (s->trouble == NULL) {
+        return;
+    }
+    log_info("store", "writes work again", "why=\"%s\" refused=%llu", s->trouble->why,
+             (unsigned long long)s->trouble_count);
+    s->trouble = NULL;
+    s->trouble_count = 0;
+}
+
+const char *store_write_trouble(const struct store *s)
+{
+    return s->trouble != NULL ? s->trouble->message : NULL;
+}
+
+/* Turns an SQLite result into a status. Only our own failures are logged:
+ * constraint answers are the expected outcome of a request, and a disk that
+ * refuses writes is logged once for all of them. */
+enum status store_db_status(struct store *s, int rc, const char *what)
+{
+    int err = failure_errno(s->db);
+    const struct store_trouble *trouble = trouble_of(rc, err);
+    if (trouble != NULL) {
+        trouble_note(s, trouble, rc, err, what);
+        return STATUS_UNAVAILABLE;
+    }
+
     switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_ROW:
@@ -558,6 +676,8 @@ enum status store_tx_commit(struct store *s)
 
     if (st != STATUS_OK) {
         store_tx_rollback(s);
+    } else {
+        trouble_over(s);
     }
     return st;
 }
@@ -601,14 +721,28 @@ static enum status path_prepare(struct store *s, const char *dir)
     char quoted[256];
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        log_error("store", "cannot create data directory", "dir=%s errno=%d",
-                  log_quote(dir, quoted, sizeof(quoted)), errno);
+        log_error("store", "cannot create data directory", "dir=%s error=\"%s\"",
+                  log_quote(dir, quoted, sizeof(quoted)), strerror(errno));
         return STATUS_INTERNAL;
     }
     int n = snprintf(s->path, sizeof(s->path), "%s/%s", dir, STORE_DB_NAME);
     if (n < 0 || (size_t)n >= sizeof(s->path)) {
         log_error("store", "data directory path too long", NULL);
         return STATUS_BAD_REQUEST;
+    }
+
+    /* SQLite would open a read-only database for reading only and fail
+     * later with a vaguer message; WAL mode needs to write beside it too.
+     * access() reports a read-only file system even to root. */
+    const char *refused = access(dir, W_OK) != 0 ? dir : NULL;
+    if (refused == NULL && access(s->path, F_OK) == 0 && access(s->path, W_OK) != 0) {
+        refused = s->path;
+    }
+    if (refused != NULL) {
+        int err = errno;
+        log_error("store", "data directory not writable", "path=%s error=\"%s\"",
+                  log_quote(refused, quoted, sizeof(quoted)), strerror(err));
+        return STATUS_UNAVAILABLE;
     }
     return STATUS_OK;
 }
@@ -843,6 +977,7 @@ static void checkpoint_work(uv_work_t *req)
 {
     struct store *s = req->data;
     sqlite3_stmt *st = s->ckpt_stmt;
+    errno = 0;
     int rc = sqlite3_step(st);
 
     if (rc == SQLITE_ROW) {
@@ -850,6 +985,7 @@ static void checkpoint_work(uv_work_t *req)
         s->ckpt_copied = sqlite3_column_int(st, 2);
         rc = SQLITE_OK;
     }
+    s->ckpt_errno = rc != SQLITE_OK ? failure_errno(s->ckpt_db) : 0;
     sqlite3_reset(st);
     s->ckpt_rc = rc;
 
@@ -878,10 +1014,21 @@ static void checkpoint_done(uv_work_t *req, int status)
         store_maybe_free(s);
         return;
     }
-    if (status != 0 || s->ckpt_rc != SQLITE_OK) {
-        log_warn("store", "checkpoint failed", "status=%d rc=%d", status, s->ckpt_rc);
+    /* A failing checkpoint is tried again every tick; only a new way of
+     * failing is logged. */
+    int rc = status != 0 ? SQLITE_ABORT : s->ckpt_rc;
+    if (rc != SQLITE_OK) {
+        if (rc != s->ckpt_trouble_rc) {
+            log_warn("store", "checkpoint failed", "status=%d rc=%d errno=%d", status, rc,
+                     s->ckpt_errno);
+        }
+        s->ckpt_trouble_rc = rc;
         s->wal_dirty = true;
         return;
+    }
+    if (s->ckpt_trouble_rc != SQLITE_OK) {
+        log_info("store", "checkpoints work again", NULL);
+        s->ckpt_trouble_rc = SQLITE_OK;
     }
     s->stats.checkpoints++;
     /* Pages a reader still needed stay in the WAL: try again next tick. */
@@ -1364,15 +1511,23 @@ static int batch_apply(struct store *s, struct store_op *ops, uint64_t now)
  * transaction failed was stored, so all of it is reported unavailable. */
 static void batch_commit(struct store *s, struct store_op *ops, size_t n)
 {
+    errno = 0;
     int rc = batch_apply(s, ops, now_ms());
 
     if (rc == SQLITE_DONE) {
         s->stats.commits++;
         s->stats.ops += n;
+        trouble_over(s);
     } else {
+        int err = failure_errno(s->db);
+        const struct store_trouble *trouble = trouble_of(rc, err);
         store_tx_rollback(s);
         s->stats.failed_batches++;
-        log_error("store", "batch failed", "ops=%zu rc=%d err=%s", n, rc, sqlite3_errstr(rc));
+        if (trouble != NULL) {
+            trouble_note(s, trouble, rc, err, "batch");
+        } else {
+            log_error("store", "batch failed", "ops=%zu rc=%d err=%s", n, rc, sqlite3_errstr(rc));
+        }
         for (struct store_op *op = ops; op != NULL; op = op->next) {
             op_fail(op, STATUS_UNAVAILABLE);
         }

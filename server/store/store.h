@@ -130,6 +130,13 @@ int store_schema_version(void);
 /* Copies the store's counters into *out. */
 void store_stats(const struct store *s, struct store_stats *out);
 
+/* While the disk refuses writes (it is full, read-only or failing), a
+ * sentence for the clients whose requests fail because of it, such as "the
+ * server's disk is full; try again later"; NULL while writes work. Set by
+ * the first write the disk refuses, cleared by the next commit that
+ * succeeds. Borrowed, static. */
+const char *store_write_trouble(const struct store *s);
+
 /* ---- accounts and tokens ------------------------------------------------ */
 
 /* STATUS_CONFLICT when the username is taken. `password_record` is the

@@ -68,6 +68,7 @@ enum stmt_id {
 };
 
 struct store_op;
+struct store_trouble;
 
 struct store {
     uv_loop_t *loop;
@@ -99,6 +100,17 @@ struct store {
     int ckpt_rc;
     int ckpt_log;
     int ckpt_copied;
+
+    /* A disk that refuses writes (full, read-only, failing) is logged when
+     * it starts and when writes work again, not once per batch: `trouble`
+     * is what it refuses with (NULL while writes work) and `trouble_count`
+     * how many writes (batches or statements) it refused. `ckpt_trouble_rc`
+     * does the same for the checkpoints, which would otherwise fail once a
+     * second; `ckpt_errno` is the system error under the latest failure. */
+    const struct store_trouble *trouble;
+    uint64_t trouble_count;
+    int ckpt_trouble_rc;
+    int ckpt_errno;
 
     bool closing;
     int handles_open;
@@ -191,8 +203,10 @@ static inline void stmt_end(sqlite3_stmt *st)
 /* ---- shared with store.c ----------------------------------------------------- */
 
 /* Turns an SQLite result code into a status, logging our own failures
- * (not constraint answers). `what` names the statement for the log. */
-enum status store_db_status(const struct store *s, int rc, const char *what);
+ * (not constraint answers). A disk that refuses the statement (full,
+ * read-only, an I/O error) is STATUS_UNAVAILABLE and is noted as the store's
+ * trouble (see store_write_trouble). `what` names the statement for the log. */
+enum status store_db_status(struct store *s, int rc, const char *what);
 
 /* Opens a write transaction (BEGIN IMMEDIATE: take the write lock first). */
 enum status store_tx_begin(struct store *s);
