@@ -4,6 +4,8 @@
  * received piece is what fake_lws_receiving said it is, the peer has an
  * address. libwebsockets.h is included only so the compiler checks these
  * definitions against the real declarations; nothing of lws is linked.
+ * Pausing the reading of a client is only remembered: the harnesses feed
+ * what they like.
  */
 #include "fake_lws.h"
 
@@ -18,6 +20,8 @@ struct lws {
     bool text;
     bool fragment;
     size_t remaining;
+    /* conn.c stopped reading this client (lws_rx_flow_control). */
+    bool paused;
 };
 
 /* The opcode conn.c uses for its close frame (CONN_WRITE_CLOSE). */
@@ -86,6 +90,12 @@ void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)
 void lws_close_reason(struct lws *wsi, enum lws_close_status status, unsigned char *buf, size_t len)
 {
     wsi->closed = true;
+}
+
+int lws_rx_flow_control(struct lws *wsi, int enable)
+{
+    wsi->paused = !enable;
+    return 0;
 }
 
 int lws_frame_is_binary(struct lws *wsi)
