@@ -313,7 +313,7 @@ static void trace(const struct conn *c, const struct proto_msg *m)
 static void check_queue(const struct conn *c)
 {
     for (uint32_t k = 0; k < c->queue_count; k++) {
-        struct proto_buf *b = c->queue[(c->queue_head + k) % c->queue_cap];
+        struct proto_buf *b = c->queue[(c->queue_head + k) % c->queue_cap].buf;
         struct proto_msg *m = NULL;
         const char *why = NULL;
         if (proto_decode(proto_buf_payload(b), b->len, SIZE_MAX, &m, &why) != STATUS_OK) {
