@@ -380,6 +380,8 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         const m = users.made.page;
         const w = users.wayan.page;
 
+        await sendMessage(m, 'Pak Wayan, besok saya kirim contoh spreadsheet.');
+        await w.getByTestId('conversation').getByText('contoh spreadsheet').waitFor();
         await m.getByTestId('call-button').click();
         await w.getByTestId('incoming-call').waitFor();
         await w.getByTestId('call-decline').click();
@@ -401,6 +403,11 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await k.getByTestId('room-item').filter({ hasText: 'Pembukuan' }).click();
         await k.getByTestId('system-line').filter({ hasText: /^Pendampingan dialihkan dari I Made Wirawan .* ke Anda$/ }).waitFor();
         await k.getByTestId('note-body').getByText('Google Sheets').waitFor();
+        // Made is no member any more and shares no other room with komang:
+        // the room's people name him in his messages and notes.
+        const madeLine = k.getByTestId('message').filter({ hasText: 'contoh spreadsheet' });
+        assert.match(await madeLine.getByTestId('message-author').innerText(), /^I Made Wirawan/);
+        assert.match(await k.getByTestId('note-item').first().innerText(), /^I Made Wirawan .*· /);
         for (const name of ['dinas', 'komang', 'made', 'wayan']) {
             assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
         }

@@ -100,6 +100,9 @@ export class MentoringClient {
     // Everything of one mentoring room, when it is opened.
     async loadRoom(roomId) {
         const reply = await this.request('mentoring_room', { room: roomId });
+        // Names first: the room's lines may mention a mentor who is no
+        // member any more, whom no join reply names.
+        this.store.addUsers(reply.people);
         this.state.setRoom(roomId, reply);
         this.changed();
         if (reply.call) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../src/session.js';
 import { ChatStore } from '../src/store.js';
+import { systemLine } from '../src/systemline.js';
+import { anyUserName, userName } from '../src/views/names.js';
 
 const AYU = { id: 1, username: 'ayu', name: 'Ayu', role: 'umkm' };
 const MADE = { id: 2, username: 'made', name: 'Made', role: 'mentor' };
@@ -149,6 +151,32 @@ describe('mentoring events', () => {
         expect(store.mentoring.room(40).call.id).toBe(3);
         // Ayu is not a member of room 40 in this store: no banner.
         expect(session.calls.incoming).toBe(null);
+    });
+});
+
+describe('the people of a mentoring room', () => {
+    it('names a former mentor in messages, system lines, notes and action owners', async () => {
+        const KOMANG = { id: 6, username: 'komang', name: 'Komang Ari', role: 'mentor' };
+        const { conn, store, session } = setup({
+            mentoring_room: () => ({
+                request: { ...REQ, status: 'active', room: 40, mentor: KOMANG },
+                sessions: [],
+                notes: [{ id: 1, room: 40, author: MADE.id, body: 'n', created_ts: 1, updated_ts: 1 }],
+                actions: [],
+                people: [AYU, MADE, KOMANG],
+            }),
+        });
+        conn.hello(KOMANG);
+        await settle();
+        // Komang shares no room with Made: no join reply names him.
+        expect(userName(store, MADE.id)).toBe('Pengguna #2');
+        await session.mentoring.loadRoom(40);
+        expect(userName(store, MADE.id)).toBe('Made');
+        expect(anyUserName(store, MADE.id)).toBe('Made');
+        const line = systemLine(JSON.stringify({ event: 'mentoring_transferred', request: 11, from: 2, to: 6 }), {
+            name: (id) => anyUserName(store, id),
+        });
+        expect(line).toBe('Pendampingan dialihkan dari Made ke Anda');
     });
 });
 
