@@ -199,6 +199,69 @@ describe('mentoring in the web client', () => {
         assert.deepEqual(unexpectedErrors(made.errors), []);
     });
 
+    test('a call this tab takes no part in: a bar to end it, and the banner after a reload', TIMEOUT, async () => {
+        const a = ayu.page;
+        const m = made.page;
+        // Made's second tab, in the same room.
+        const roomId = await m.getByTestId('conversation').getAttribute('data-room-id');
+        const roomItem = `[data-testid=room-item][data-room-id="${roomId}"]`;
+        const m2 = await made.context.newPage();
+        const m2errors = [];
+        m2.on('console', (msg) => msg.type() === 'error' && m2errors.push(msg.text()));
+        m2.on('pageerror', (err) => m2errors.push(`uncaught: ${err.message}`));
+        await m2.goto(`${srv.url}/`);
+        await m2.locator(roomItem).click();
+        await m2.getByTestId('call-button').waitFor();
+
+        // Made calls from his first tab; the second shows the call as a bar.
+        await m.getByTestId('call-button').click();
+        await m.locator('[data-testid=call-state][data-state=ringing]').waitFor();
+        const ringing = m2.locator('[data-testid=call-elsewhere][data-state=ringing]');
+        await ringing.getByText('Anda sedang memanggil, belum dijawab').waitFor();
+        assert.equal(await ringing.getByTestId('call-elsewhere-end').innerText(), 'Batalkan panggilan');
+        assert.equal(await m.getByTestId('call-elsewhere').count(), 0);
+        await screenshot(m2, 'call-elsewhere-ringing-desktop');
+
+        // Ayu loads the app afresh, on her room list: the call still rings.
+        await a.getByTestId('incoming-call').waitFor();
+        await a.evaluate(() => window.history.replaceState(null, ''));
+        await a.reload();
+        await a.getByTestId('chat-view').waitFor();
+        await a.getByTestId('incoming-call').getByText('Panggilan masuk dari').waitFor();
+        assert.equal(await a.getByTestId('conversation').count(), 0);
+
+        // The second tab gives up the ringing call, for everyone.
+        await ringing.getByTestId('call-elsewhere-end').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.getByTestId('incoming-call').waitFor({ state: 'detached' });
+        await ringing.waitFor({ state: 'detached' });
+        await m.getByTestId('call-close').click();
+
+        // An answered call: the second tab may end it.
+        await m.getByTestId('call-button').click();
+        await a.getByTestId('incoming-call').getByTestId('call-accept').click();
+        await m.locator('[data-testid=call-state][data-state=connected]').waitFor({ timeout: 30000 });
+        const active = m2.locator('[data-testid=call-elsewhere][data-state=active]');
+        await active.getByText('Panggilan sedang berlangsung').waitFor();
+        assert.equal(await active.getByTestId('call-elsewhere-end').innerText(), 'Akhiri panggilan');
+        await m2.setViewportSize(PHONE);
+        await screenshot(m2, 'call-elsewhere-active-phone');
+        await active.getByTestId('call-elsewhere-end').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await active.waitFor({ state: 'detached' });
+        await m.getByTestId('call-close').click();
+        await a.getByTestId('call-close').click();
+        await m2.close();
+
+        await a.getByTestId('nav-rooms').click();
+        await a.locator(roomItem).click();
+        await a.getByTestId('conversation').waitFor();
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+        assert.deepEqual(unexpectedErrors(made.errors), []);
+        assert.deepEqual(unexpectedErrors(m2errors), []);
+    });
+
     test('the agency reads the room but cannot write in it', TIMEOUT, async () => {
         const d = dinas.page;
         await d.getByTestId('agency-tab-active').click();

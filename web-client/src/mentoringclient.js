@@ -58,6 +58,30 @@ export class MentoringClient {
         await Promise.all(asks.map((p) => p.catch(() => {})));
     }
 
+    // A call rings the user wherever they are in the app, and the `call`
+    // events that tell of it are not replayed: after each hello (a reload, a
+    // dropped link), the room of each of the user's active mentorships is
+    // asked for its state, so that a call that rang or went on meanwhile
+    // shows (the incoming banner, or the room's call bar). The open room
+    // is asked by whoever opened it. Called once the rooms and the
+    // requests are in.
+    async loadCalls(isCurrent = () => true) {
+        const me = this.me;
+        if (!me || isStaff(me)) {
+            return;
+        }
+        const open = this.session.reader.activeRoom;
+        const rooms = [...this.state.requests.values()]
+            .filter((r) => r.status === 'active' && r.room && r.room !== open)
+            .filter((r) => (r.business && r.business.id === me.id) || (r.mentor && r.mentor.id === me.id))
+            .map((r) => r.room)
+            .filter((id) => {
+                const room = this.store.rooms.get(id);
+                return room && !room.viewOnly;
+            });
+        await Promise.all(rooms.map((id) => this.loadRoom(id).catch(() => {})));
+    }
+
     async loadRequests(isCurrent = () => true) {
         const reply = await this.request('mentoring_requests', {});
         if (isCurrent()) {

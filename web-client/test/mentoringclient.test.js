@@ -154,6 +154,30 @@ describe('mentoring events', () => {
     });
 });
 
+describe('calls after a reload', () => {
+    it('a call ringing for the user shows its banner wherever the user is', async () => {
+        const ACTIVE = { ...REQ, status: 'active', mentor: MADE, room: 40, position: undefined };
+        const CLOSED = { ...ACTIVE, id: 12, status: 'closed', room: 41 };
+        const { conn, session, rooms } = setup({
+            mentoring_requests: () => ({ requests: [ACTIVE, CLOSED] }),
+            mentoring_room: (f) => ({
+                request: f.room === 40 ? ACTIVE : CLOSED,
+                sessions: [],
+                notes: [],
+                actions: [],
+                people: [AYU, MADE],
+                call: f.room === 40 ? { id: 3, room: 40, state: 'ringing', started_by: MADE.id, started_ts: 1 } : undefined,
+            }),
+        });
+        rooms.push(MROOM, { ...MROOM, id: 41 });
+        // Ayu reloads on the room list: no room is open.
+        conn.hello(AYU);
+        await settle();
+        expect(conn.sent('mentoring_room').map((r) => r.room)).toEqual([40]);
+        expect(session.calls.incoming).toMatchObject({ id: 3 });
+    });
+});
+
 describe('the people of a mentoring room', () => {
     it('names a former mentor in messages, system lines, notes and action owners', async () => {
         const KOMANG = { id: 6, username: 'komang', name: 'Komang Ari', role: 'mentor' };

@@ -298,6 +298,11 @@ export default {
 
     'call.start': 'Call',
     'call.ongoing': 'A call is in progress',
+    'call.elsewhere_active': 'A call is in progress',
+    'call.elsewhere_calling': 'You are calling; no answer yet',
+    'call.elsewhere_hint': 'Not connected in this tab.',
+    'call.cancel_ringing': 'Cancel call',
+    'call.end_elsewhere': 'End call',
     'call.title': 'Call',
     'call.incoming': 'Incoming call from {name}',
     'call.accept': 'Accept',

@@ -299,6 +299,11 @@ export default {
 
     'call.start': 'Panggil',
     'call.ongoing': 'Panggilan sedang berlangsung',
+    'call.elsewhere_active': 'Panggilan sedang berlangsung',
+    'call.elsewhere_calling': 'Anda sedang memanggil, belum dijawab',
+    'call.elsewhere_hint': 'Tidak tersambung di tab ini.',
+    'call.cancel_ringing': 'Batalkan panggilan',
+    'call.end_elsewhere': 'Akhiri panggilan',
     'call.title': 'Panggilan',
     'call.incoming': 'Panggilan masuk dari {name}',
     'call.accept': 'Terima',

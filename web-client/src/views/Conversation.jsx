@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Avatar } from './Avatar.jsx';
+import { CallElsewhere } from './CallView.jsx';
 import { Composer } from './Composer.jsx';
 import { useMentoringViews } from './lazy.js';
 import { MessageList } from './MessageList.jsx';
@@ -184,6 +185,7 @@ export function Conversation({ store, session, room, onBack }) {
             data-room-id={room.id}
         >
             {head}
+            <CallElsewhere store={store} calls={session.calls} roomId={room.id} />
             <div class="tabs conv__tabs" role="tablist">
                 {['chat', 'details'].map((which) => (
                     <button
