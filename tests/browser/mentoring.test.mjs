@@ -24,6 +24,7 @@ import {
 const TIMEOUT = { timeout: 120000 };
 const PASSWORD = 'kolab-demo';
 const AYU_NAME = 'Ni Luh Ayu Lestari (Endek Lestari)';
+const MADE_NAME = 'I Made Wirawan (Mentor Pemasaran Digital)';
 const DESCRIPTION = 'Penjualan kain endek kami di marketplace masih sepi. Kami ingin belajar foto produk dan iklan.';
 
 // Tomorrow's date in WITA, as a date field takes it.
@@ -113,7 +114,9 @@ describe('mentoring in the web client', () => {
         const offer = m.getByTestId('offer-item').filter({ hasText: AYU_NAME });
         await offer.waitFor();
         await offer.getByTestId('offer-accept').click();
-        await m.getByTestId('conversation-title').getByText(`Pemasaran digital: ${AYU_NAME}`).waitFor();
+        // Each side's header names the topic and, under it, the other party.
+        await m.getByTestId('conversation-title').getByText('Pemasaran digital').waitFor();
+        assert.equal(await m.getByTestId('conversation-party').innerText(), AYU_NAME);
         await m.getByTestId('mentoring-summary').getByText(DESCRIPTION).waitFor();
         await m.getByTestId('system-line').getByText('Pendampingan dimulai bersama').waitFor();
 
@@ -122,6 +125,17 @@ describe('mentoring in the web client', () => {
         await active.waitFor();
         await active.getByTestId('request-open-room').click();
         await a.getByTestId('conversation-title').getByText('Pemasaran digital').waitFor();
+        assert.equal(await a.getByTestId('conversation-party').innerText(), MADE_NAME);
+        await screenshot(a, 'mentoring-room-title-phone');
+        // The room list agrees with the header.
+        const roomId = await a.getByTestId('conversation').getAttribute('data-room-id');
+        const item = a.locator(`[data-testid=room-item][data-room-id="${roomId}"]`);
+        await a.getByTestId('back-button').click();
+        await a.getByTestId('nav-rooms').click();
+        assert.equal(await item.getByTestId('room-name').innerText(), `Pemasaran digital · ${MADE_NAME}`);
+        await screenshot(a, 'mentoring-room-list-phone');
+        await item.click();
+        await a.getByTestId('conversation-title').waitFor();
         assert.deepEqual(unexpectedErrors(ayu.errors), []);
         assert.deepEqual(unexpectedErrors(made.errors), []);
         assert.deepEqual(unexpectedErrors(dinas.errors), []);
@@ -269,6 +283,8 @@ describe('mentoring in the web client', () => {
         await item.getByTestId('active-view').click();
         await d.getByTestId('conversation').getByText('Terima kasih sudah menerima').waitFor();
         await d.locator('[data-testid=readonly-note][data-reason=staff]').waitFor();
+        assert.equal(await d.getByTestId('conversation-title').innerText(), AYU_NAME);
+        assert.equal(await d.getByTestId('conversation-party').innerText(), `Mentor: ${MADE_NAME}`);
         assert.equal(await d.getByTestId('composer').count(), 0);
         assert.equal(await d.getByTestId('call-button').count(), 0);
         await d.getByTestId('mentoring-panel').getByTestId('session-item').waitFor();
@@ -364,7 +380,8 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         const madeOffer = m.getByTestId('offer-item').filter({ hasText: 'Wayan' });
         await madeOffer.getByText('Pak Made lebih paham').waitFor();
         await madeOffer.getByTestId('offer-accept').click();
-        await m.getByTestId('conversation-title').getByText('Pembukuan: Wayan').waitFor();
+        await m.getByTestId('conversation-title').getByText('Pembukuan').waitFor();
+        await m.getByTestId('conversation-party').getByText('Wayan Sudarma').waitFor();
         for (const name of ['dinas', 'komang', 'made']) {
             assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
         }

@@ -129,7 +129,8 @@ export default {
     'newchat.close': 'Close',
 
     'rooms.mentoring': 'Mentoring room',
-    'rooms.mentoring_title': '{topic}: {name}',
+    'rooms.mentoring_title': '{topic} · {name}',
+    'rooms.mentoring_title_staff': '{business} · {mentor}',
 
     'nav.rooms': 'Conversations',
     'nav.mentoring': 'Mentoring',

@@ -130,7 +130,8 @@ export default {
     'newchat.close': 'Tutup',
 
     'rooms.mentoring': 'Ruang pendampingan',
-    'rooms.mentoring_title': '{topic}: {name}',
+    'rooms.mentoring_title': '{topic} · {name}',
+    'rooms.mentoring_title_staff': '{business} · {mentor}',
 
     'nav.rooms': 'Percakapan',
     'nav.mentoring': 'Pendampingan',
