@@ -447,9 +447,23 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await w.getByTestId('session-cancel-yes').click();
         await m.locator('[data-testid=session-item][data-phase=cancelled]').waitFor();
         await w.getByTestId('conv-tab-chat').click();
-        await w.getByTestId('system-line').filter({ hasText: 'Session cancelled' }).waitFor();
+        // The line says which session: its start, from the room's sessions.
+        await w.getByTestId('system-line').filter({ hasText: /^Session on .* 13:30 WITA cancelled$/ }).waitFor();
+        await m.getByTestId('system-line').filter({ hasText: /^Sesi .* 13\.30 WITA dibatalkan$/ }).waitFor();
         await screenshot(w, 'mentoring-phone-english');
         await w.getByTestId('lang-id').click();
+
+        // A session that begins now is reminded at the server's next look
+        // (every 20 seconds), as starting now rather than "in 0 minutes".
+        const wita = new Date(Date.now() + 8 * 3600 * 1000).toISOString();
+        await m.getByTestId('session-add').click();
+        await form.getByTestId('session-date').fill(wita.slice(0, 10));
+        await form.getByTestId('session-time').fill(wita.slice(11, 16));
+        await form.getByTestId('session-agenda').fill('Tanya jawab singkat');
+        await form.getByTestId('session-save').click();
+        await m.locator('[data-testid=session-item][data-phase=ongoing]').waitFor();
+        await w.getByTestId('system-line').filter({ hasText: /^Sesi dimulai sekarang \(/ }).waitFor({ timeout: 40000 });
+        assert.equal(await w.getByTestId('system-line').filter({ hasText: /0 menit/ }).count(), 0);
         assert.deepEqual(unexpectedErrors(users.made.errors), []);
         assert.deepEqual(unexpectedErrors(users.wayan.errors), []);
     });

@@ -282,6 +282,12 @@ export class MentoringState {
         }
     }
 
+    // One session of a loaded room, or null.
+    session(roomId, sessionId) {
+        const room = this.rooms.get(roomId);
+        return (room && room.sessions.get(sessionId)) || null;
+    }
+
     // Sessions by start time, notes newest first, actions open first.
     sessionsOf(roomId) {
         const room = this.rooms.get(roomId);
