@@ -367,11 +367,20 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await wayan.getByTestId('queue-error').getByText('Tidak ada mentor yang tersedia untuk topik ini', { exact: false }).waitFor();
 
         // The agency may still name komang; komang passes it on to made.
+        // Opening the picker is a new step: the old error goes.
         await wayan.getByTestId('queue-assign').click();
+        await wayan.getByTestId('mentor-picker').waitFor();
+        assert.equal(await wayan.getByTestId('queue-error').count(), 0);
         await wayan.locator('[data-testid=mentor-option][data-username=komang]').click();
         await offer.waitFor();
         await offer.getByTestId('offer-transfer').click();
+        await offer.getByTestId('transfer-submit').click();
+        await offer.getByTestId('form-error').getByText('Pilih mentor tujuan.').waitFor();
         await offer.locator('[data-testid=mentor-option][data-username=made]').click();
+        // Once a mentor is picked, "pick a mentor" no longer stands there.
+        await offer.getByTestId('transfer-target').waitFor();
+        assert.equal(await offer.getByTestId('form-error').count(), 0);
+        await screenshot(k, 'mentoring-transfer-picked-desktop');
         await offer.getByTestId('transfer-note').fill('Pak Made lebih paham pemasaran untuk koperasi ini.');
         await offer.getByTestId('transfer-submit').click();
         await offer.waitFor({ state: 'detached' });

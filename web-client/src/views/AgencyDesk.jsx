@@ -10,8 +10,14 @@ import { useAction } from './hooks.js';
 import { FormError, MentorPicker, RequestCard, Toggle, TransferForm, topicLabel } from './MentoringParts.jsx';
 
 function QueueItem({ session, store, req }) {
-    const [picking, setPicking] = useState(false);
+    const [picking, setPickingState] = useState(false);
     const action = useAction();
+    // Opening or closing the picker is a new step: the last one's error
+    // ("nobody available") no longer applies.
+    const setPicking = (on) => {
+        setPickingState(on);
+        action.setError(null);
+    };
     async function assign(mentorId) {
         const done = await action.run(async () => {
             try {

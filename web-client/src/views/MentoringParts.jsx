@@ -199,6 +199,10 @@ function ReasonField({ value, onInput, label, testid }) {
 export function DeclineForm({ session, req, onDone }) {
     const [reason, setReason] = useState('');
     const action = useAction();
+    const edit = (value) => {
+        setReason(value);
+        action.setError(null);
+    };
     async function submit(ev) {
         ev.preventDefault();
         const text = trimSpace(reason);
@@ -217,7 +221,7 @@ export function DeclineForm({ session, req, onDone }) {
     }
     return (
         <form class="mform" onSubmit={submit} data-testid="decline-form">
-            <ReasonField value={reason} onInput={setReason} label={t('mentoring.decline_reason')} testid="decline-reason" />
+            <ReasonField value={reason} onInput={edit} label={t('mentoring.decline_reason')} testid="decline-reason" />
             <FormError error={action.error} />
             <div class="mform__row">
                 <button type="submit" class="btn btn--danger btn--small" disabled={action.busy} data-testid="decline-submit">
@@ -235,6 +239,15 @@ export function TransferForm({ session, store, req, onDone }) {
     const [note, setNote] = useState('');
     const [target, setTarget] = useState(null);
     const action = useAction();
+    // A message about what was missing goes once it is no longer so.
+    const pick = (mentor) => {
+        setTarget(mentor);
+        action.setError(null);
+    };
+    const edit = (value) => {
+        setNote(value);
+        action.setError(null);
+    };
     async function submit(ev) {
         ev.preventDefault();
         const text = trimSpace(note);
@@ -261,14 +274,14 @@ export function TransferForm({ session, store, req, onDone }) {
             {target ? (
                 <p class="mform__picked" data-testid="transfer-target">
                     {t('mentoring.transfer_to', { name: target.user.name })}{' '}
-                    <button type="button" class="btn btn--link btn--small" onClick={() => setTarget(null)}>
+                    <button type="button" class="btn btn--link btn--small" data-testid="transfer-change" onClick={() => pick(null)}>
                         {t('mentoring.change')}
                     </button>
                 </p>
             ) : (
-                <MentorPicker session={session} store={store} topic={req.topic} exclude={current} all onPick={setTarget} />
+                <MentorPicker session={session} store={store} topic={req.topic} exclude={current} all onPick={pick} />
             )}
-            <ReasonField value={note} onInput={setNote} label={t('mentoring.transfer_note')} testid="transfer-note" />
+            <ReasonField value={note} onInput={edit} label={t('mentoring.transfer_note')} testid="transfer-note" />
             <FormError error={action.error} />
             <div class="mform__row">
                 <button type="submit" class="btn btn--primary btn--small" disabled={action.busy} data-testid="transfer-submit">
