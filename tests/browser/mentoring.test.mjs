@@ -351,6 +351,19 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await wayan.getByTestId('queue-auto').getByText('Otomatis').click();
         await d.locator('[data-testid=queue-item][data-status=offered]').filter({ hasText: 'Mentor: Komang' }).waitFor();
 
+        // Offering it again: komang, its only bookkeeping mentor, is shown
+        // as the one it is offered to; made is there under "Mentor lain".
+        await wayan.getByTestId('queue-assign').getByText('Tugaskan ulang').click();
+        const komangOption = wayan.locator('[data-testid=mentor-matching] [data-testid=mentor-option][data-username=komang]');
+        await komangOption.getByText('Sedang ditawari permintaan ini').waitFor();
+        assert.equal(await komangOption.isDisabled(), true);
+        await wayan.getByTestId('mentor-others').getByText('Mentor lain').waitFor();
+        const madeOption = wayan.locator('[data-testid=mentor-others] [data-testid=mentor-option][data-username=made]');
+        assert.equal(await madeOption.isDisabled(), false);
+        assert.equal(await wayan.getByTestId('mentor-none').count(), 0);
+        await screenshot(d, 'mentoring-assign-picker-desktop');
+        await wayan.getByTestId('picker-cancel').click();
+
         // Komang declines; a reason is required.
         await k.getByTestId('nav-mentoring').click();
         const offer = k.getByTestId('offer-item');

@@ -213,6 +213,17 @@ export class MentoringState {
                 || String(a.user.name).localeCompare(String(b.user.name)));
     }
 
+    // The mentors a picker offers for a request of `topic`: those who have
+    // the topic, then everyone else, each group as mentorsFor orders it.
+    // Staff may offer a request to any mentor, and a mentor may pass one to
+    // any colleague, so nobody is left out: the one who holds the request
+    // now stays in the list, and the picker shows them as such.
+    pickerGroups(topic) {
+        const matching = this.mentorsFor(topic);
+        const others = this.mentorsFor(null).filter((m) => !matching.includes(m));
+        return { matching, others };
+    }
+
     // ---- one mentoring room ---------------------------------------------
 
     // Takes in a `mentoring_room` reply.

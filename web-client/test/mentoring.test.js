@@ -116,6 +116,20 @@ describe('MentoringState mentors', () => {
         expect(s.mentorsFor(null).length).toBe(4);
     });
 
+    it('offers the topic’s mentors first, then every other mentor', () => {
+        const s = new MentoringState();
+        s.setMentors([
+            mentor(MADE, ['digital_marketing', 'export'], true, 2),
+            mentor(KOMANG, ['bookkeeping'], false, 1),
+        ]);
+        // A bookkeeping request offered to komang, its only mentor: komang
+        // stays listed (the picker marks him), and made is there to choose.
+        const groups = s.pickerGroups('bookkeeping');
+        expect(groups.matching.map((m) => m.user.id)).toEqual([KOMANG.id]);
+        expect(groups.others.map((m) => m.user.id)).toEqual([MADE.id]);
+        expect(s.pickerGroups('haki')).toMatchObject({ matching: [], others: [{ user: MADE }, { user: KOMANG }] });
+    });
+
     it('keeps the mentor’s own profile from events', () => {
         const s = new MentoringState();
         s.applyMentor(mentor(MADE, ['export'], false, 1), MADE.id);

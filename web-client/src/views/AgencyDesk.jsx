@@ -41,11 +41,12 @@ function QueueItem({ session, store, req }) {
                         session={session}
                         store={store}
                         topic={req.topic}
-                        exclude={req.status === 'offered' && req.mentor ? req.mentor.id : null}
+                        current={req.status === 'offered' && req.mentor ? req.mentor.id : null}
+                        currentLabel={t('mentoring.current_offer')}
                         busy={action.busy}
                         onPick={(m) => assign(m.user.id)}
                     />
-                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setPicking(false)}>
+                    <button type="button" class="btn btn--ghost btn--small" data-testid="picker-cancel" onClick={() => setPicking(false)}>
                         {t('chat.cancel')}
                     </button>
                 </div>
