@@ -87,13 +87,41 @@ describe('mentoring in the web client', () => {
         // already waiting, so hers is second in the queue.
         await a.getByTestId('nav-mentoring').getByText('Pendampingan').click();
         await a.getByTestId('request-new').getByText('Minta pendampingan').click();
+
+        // No topic is chosen for her: the form asks for one.
+        assert.equal(await a.getByTestId('request-topic').inputValue(), '');
+        assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pilih topik');
+        await a.getByTestId('request-description').fill(DESCRIPTION);
+        await a.getByTestId('request-submit').click();
+        await a.getByTestId('request-error').getByText('Pilih topik permintaan Anda.').waitFor();
         await a.getByTestId('request-topic').selectOption('digital_marketing');
         assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pemasaran digital');
+        assert.equal(await a.getByTestId('request-error').count(), 0);
+
+        // The counter follows the text; over the limit it says so in
+        // characters, and nothing is sent.
+        assert.equal(await a.getByTestId('request-count').innerText(), `${DESCRIPTION.length} / 2000 karakter`);
+        await a.getByTestId('request-description').fill('é'.repeat(1001));
+        await a.locator('[data-testid=request-count][data-over=true]').getByText('2002 / 2000 karakter (huruf beraksen').waitFor();
+        await a.getByTestId('request-submit').click();
+        await a.getByTestId('request-error').getByText('paling banyak 2000 karakter', { exact: false }).waitFor();
+        await screenshot(a, 'mentoring-request-too-long-phone');
+
+        // What she typed survives a reload.
         await a.getByTestId('request-description').fill(DESCRIPTION);
+        await a.reload();
+        await a.getByTestId('request-form').waitFor();
+        assert.equal(await a.getByTestId('request-topic').inputValue(), 'digital_marketing');
+        assert.equal(await a.getByTestId('request-description').inputValue(), DESCRIPTION);
+        await screenshot(a, 'mentoring-request-draft-phone');
         await a.getByTestId('request-submit').click();
         const mine = a.locator('[data-testid=request-item][data-status=waiting]');
         await mine.getByTestId('request-position').getByText('Antrean ke-2').waitFor();
         await screenshot(a, 'mentoring-business-waiting');
+        // Sent: the draft is gone, a reload shows no form.
+        await a.reload();
+        await a.getByTestId('request-new').waitFor();
+        assert.equal(await a.getByTestId('request-form').count(), 0);
 
         // The agency sees it in the live queue and assigns it to made.
         await d.getByTestId('nav-mentoring').click();
