@@ -338,6 +338,37 @@ describe('mentoring in the web client', () => {
         assert.deepEqual(unexpectedErrors(ayu.errors), []);
         assert.deepEqual(unexpectedErrors(made.errors), []);
     });
+
+    test('the agency’s figures: numbers as the reader writes them, for a period', TIMEOUT, async () => {
+        const d = dinas.page;
+        await d.getByTestId('agency-tab-figures').click();
+        const total = d.getByTestId('figures-total');
+        await total.getByText('Semua topik').waitFor();
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5,0 (1)');
+        assert.equal(await d.getByTestId('figures-period').locator('option:checked').innerText(), 'Semua waktu');
+        assert.equal(await d.getByTestId('figures-since').count(), 0);
+
+        // The last 30 days: since_ts, told as a date; Ayu's request is in it.
+        await d.getByTestId('figures-period').selectOption('days30');
+        await d.locator('[data-testid=figures-list][data-period=days30]').waitFor();
+        await d.getByTestId('figures-since').getByText('Permintaan yang diajukan sejak').waitFor();
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5,0 (1)');
+        await screenshot(d, 'mentoring-figures-desktop');
+
+        await d.getByTestId('lang-en').click();
+        await total.getByText('All topics').waitFor();
+        assert.equal(await d.getByTestId('figures-period').locator('option:checked').innerText(), 'Last 30 days');
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5.0 (1)');
+        await d.setViewportSize(PHONE);
+        await d.getByTestId('back-button').click();
+        await total.waitFor();
+        await screenshot(d, 'mentoring-figures-phone-english');
+        await d.setViewportSize(DESKTOP);
+        await d.getByTestId('lang-id').click();
+        await d.getByTestId('figures-period').selectOption('year');
+        await d.locator('[data-testid=figures-list][data-period=year]').waitFor();
+        assert.deepEqual(unexpectedErrors(dinas.errors), []);
+    });
 });
 
 // The other paths, on a fresh server: auto-assign, a decline with its reason,

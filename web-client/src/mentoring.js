@@ -6,7 +6,7 @@
 // fill it live in mentoringclient.js.
 
 import { notice } from './i18n.js';
-import { witaToUtc } from './time.js';
+import { witaToUtc, witaToday } from './time.js';
 
 // The fixed topic list, as the wire names them, in the order forms show.
 export const TOPICS = ['digital_marketing', 'bookkeeping', 'licensing', 'packaging', 'export', 'haki', 'other'];
@@ -20,6 +20,22 @@ export const ACTION_MAX_BYTES = 500;
 export const COMMENT_MAX_BYTES = 1000;
 export const DURATION_MIN = 15;
 export const DURATION_MAX = 480;
+
+// The periods the agency's figures can cover, and where each begins
+// (`since_ts` of `mentoring_figures`; 0 is all time). "This year" begins
+// on 1 January in WITA, the agency's own calendar.
+export const FIGURE_PERIODS = ['all', 'days30', 'year'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function periodSince(period, now = Date.now()) {
+    if (period === 'days30') {
+        return now - 30 * DAY_MS;
+    }
+    if (period === 'year') {
+        return witaToUtc(`${witaToday(now).slice(0, 4)}-01-01`, '00:00');
+    }
+    return 0;
+}
 
 export function isBusiness(user) {
     return Boolean(user) && (user.role === 'umkm' || user.role === 'koperasi');

@@ -3,7 +3,7 @@
 // mentoring state (mentoring.js, kept in the store) current. Views call
 // these methods and read the store; errors reach them as RequestErrors.
 
-import { isMentor, isStaff, usesMentoring } from './mentoring.js';
+import { isMentor, isStaff, periodSince, usesMentoring } from './mentoring.js';
 
 export class MentoringClient {
     // `session` supplies the connection, the store and the room list.
@@ -115,9 +115,17 @@ export class MentoringClient {
         return reply.mentors || [];
     }
 
-    async loadFigures(sinceTs = 0) {
-        const reply = await this.request('mentoring_figures', sinceTs ? { since_ts: sinceTs } : {});
-        this.state.figures = { topics: reply.topics || [], total: reply.total || null, since: sinceTs };
+    // The figures for one of FIGURE_PERIODS. When the period is changed
+    // again before the answer comes, only the latest ask's answer is kept.
+    async loadFigures(period = 'all', now = Date.now()) {
+        const since = periodSince(period, now);
+        this.figuresAsked = (this.figuresAsked || 0) + 1;
+        const ask = this.figuresAsked;
+        const reply = await this.request('mentoring_figures', since ? { since_ts: since } : {});
+        if (ask !== this.figuresAsked) {
+            return;
+        }
+        this.state.figures = { topics: reply.topics || [], total: reply.total || null, since, period };
         this.changed();
     }
 

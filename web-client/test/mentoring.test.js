@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../src/i18n.js';
 import {
+    FIGURE_PERIODS,
     MentoringState,
     TOPICS,
     actionOverdue,
     checkSessionTime,
     isBusiness,
     isStaff,
+    periodSince,
     sessionPhase,
     usesMentoring,
 } from '../src/mentoring.js';
@@ -207,6 +209,20 @@ describe('sessions and actions', () => {
     });
 });
 
+describe('the periods of the figures', () => {
+    // Tuesday 14 October 2025, 01.30 WITA: still 13 October in UTC.
+    const NOW = witaToUtc('2025-10-14', '01:30');
+
+    it('begin at 0 for all time, 30 days back, and on 1 January in WITA', () => {
+        expect(periodSince('all', NOW)).toBe(0);
+        expect(periodSince('days30', NOW)).toBe(NOW - 30 * 24 * 3600 * 1000);
+        expect(periodSince('year', NOW)).toBe(witaToUtc('2025-01-01', '00:00'));
+        expect(periodSince('year', NOW)).toBe(Date.UTC(2024, 11, 31, 16, 0));
+        // New Year's night in Bali is still the old year in UTC.
+        expect(periodSince('year', witaToUtc('2026-01-01', '05:00'))).toBe(witaToUtc('2026-01-01', '00:00'));
+    });
+});
+
 describe('mentoring translations', () => {
     it('names every topic and status, and the keys built from names, in both languages', () => {
         const keys = [
@@ -219,6 +235,7 @@ describe('mentoring translations', () => {
             ...['staff', 'closed'].map((x) => `chat.readonly_${x}`),
             ...['chat', 'details'].map((x) => `chat.tab_${x}`),
             ...['rooms', 'mentoring'].map((x) => `nav.${x}`),
+            ...FIGURE_PERIODS.map((x) => `figures.period_${x}`),
         ];
         for (const key of keys) {
             expect(TABLES.id, key).toHaveProperty([key]);

@@ -255,6 +255,40 @@ describe('mentoring requests', () => {
     });
 });
 
+describe('the agency’s figures', () => {
+    it('asks for the chosen period, and keeps only the answer to the latest ask', async () => {
+        // The figures' answers come when the test says.
+        const answers = [];
+        const { conn, store, session } = setup();
+        const request = conn.request.bind(conn);
+        conn.request = (type, fields = {}) => {
+            if (type !== 'mentoring_figures') {
+                return request(type, fields);
+            }
+            conn.requests.push({ type, ...fields });
+            return new Promise((resolve) => answers.push(resolve));
+        };
+        conn.hello(DINAS);
+        await settle();
+        const now = Date.UTC(2025, 9, 14);
+        const first = session.mentoring.loadFigures('year', now);
+        const second = session.mentoring.loadFigures('days30', now);
+        expect(conn.sent('mentoring_figures')).toEqual([
+            { type: 'mentoring_figures', since_ts: Date.UTC(2024, 11, 31, 16, 0) },
+            { type: 'mentoring_figures', since_ts: now - 30 * 24 * 3600 * 1000 },
+        ]);
+        answers[1]({ topics: [], total: { requests: 2 } });
+        answers[0]({ topics: [], total: { requests: 9 } });
+        await Promise.all([first, second]);
+        expect(store.mentoring.figures).toMatchObject({ period: 'days30', total: { requests: 2 } });
+        const all = session.mentoring.loadFigures('all');
+        expect(conn.sent('mentoring_figures')[2]).toEqual({ type: 'mentoring_figures' });
+        answers[2]({ topics: [], total: null });
+        await all;
+        expect(store.mentoring.figures.period).toBe('all');
+    });
+});
+
 describe('staff reading a mentoring room', () => {
     it('joins it without listing it, keeps it through a room sync, and marks nothing read', async () => {
         const { conn, store, session } = setup();

@@ -252,6 +252,11 @@ export default {
 
     'figures.title': 'Mentoring figures',
     'figures.refresh': 'Reload',
+    'figures.period': 'Period',
+    'figures.period_all': 'All time',
+    'figures.period_days30': 'Last 30 days',
+    'figures.period_year': 'This year',
+    'figures.since': 'Requests made since {date}',
     'figures.requests': 'Requests',
     'figures.assigned': 'Assigned',
     'figures.wait': 'Average wait',

@@ -253,6 +253,11 @@ export default {
 
     'figures.title': 'Angka pendampingan',
     'figures.refresh': 'Muat ulang',
+    'figures.period': 'Periode',
+    'figures.period_all': 'Semua waktu',
+    'figures.period_days30': '30 hari terakhir',
+    'figures.period_year': 'Tahun ini',
+    'figures.since': 'Permintaan yang diajukan sejak {date}',
     'figures.requests': 'Permintaan',
     'figures.assigned': 'Ditugaskan',
     'figures.wait': 'Rata-rata tunggu',
