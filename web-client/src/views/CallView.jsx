@@ -57,7 +57,7 @@ export function IncomingCall({ store, calls }) {
 }
 
 function endText(reason) {
-    const known = ['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict'];
+    const known = ['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict', 'rate_limited'];
     return t(`call.end_${known.includes(reason) ? reason : 'other'}`);
 }
 
