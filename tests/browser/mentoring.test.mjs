@@ -212,6 +212,7 @@ describe('mentoring in the web client', () => {
 
         const banner = a.getByTestId('incoming-call');
         await banner.getByText('Panggilan masuk dari').waitFor();
+        assert.equal(await banner.getByTestId('incoming-room').innerText(), 'Pemasaran digital');
         await banner.getByTestId('call-accept').click();
 
         // Connected means the peer connection says so, on both sides.

@@ -6,7 +6,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { noticeText, t } from '../i18n.js';
 import { useAction } from './hooks.js';
-import { roomName } from './names.js';
+import { mentoringTitleParts, roomName } from './names.js';
 
 function Video({ stream, muted, testid, mirrored }) {
     const ref = useRef(null);
@@ -38,11 +38,15 @@ export function IncomingCall({ store, calls }) {
     }
     const room = store.rooms.get(call.room);
     const caller = store.userName(call.started_by) || t('chat.unknown_user', { id: call.started_by });
+    // The caller is the other party: under their name, the topic says
+    // which mentorship it is.
+    const req = store.mentoring.requestForRoom(call.room);
+    const about = req && req.business ? mentoringTitleParts(store, req).main : room && roomName(store, room);
     return (
         <div class="incoming" role="alertdialog" aria-labelledby="incoming-title" data-testid="incoming-call" data-call-id={call.id}>
             <div class="incoming__text">
                 <strong id="incoming-title">{t('call.incoming', { name: caller })}</strong>
-                {room && <span>{roomName(store, room)}</span>}
+                {about && <span data-testid="incoming-room">{about}</span>}
             </div>
             <div class="incoming__buttons">
                 <button type="button" class="btn btn--primary" data-testid="call-accept" onClick={() => calls.accept()}>
