@@ -46,4 +46,30 @@ describe('drafts', { timeout: 90000 }, () => {
         assert.equal(await page.getByTestId('composer-input').inputValue(), '');
         assert.deepEqual(unexpectedErrors(errors), []);
     });
+
+    test('an unsent mentoring request stays with its author, not the next account', async () => {
+        const { page, errors } = await openUser(browser, DESKTOP);
+        await page.goto(`${srv.url}/`);
+        await signIn(page, 'ayu');
+        await page.getByTestId('nav-mentoring').click();
+        await page.getByTestId('request-new').click();
+        await page.getByTestId('request-topic').selectOption('haki');
+        await page.getByTestId('request-description').fill('Draf permintaan Ayu tentang merek');
+
+        await page.getByTestId('logout-button').click();
+        await signIn(page, 'wayan');
+        await page.getByTestId('nav-mentoring').click();
+        await page.getByTestId('request-new').click();
+        assert.equal(await page.getByTestId('request-description').inputValue(), '');
+        assert.equal(await page.getByTestId('request-topic').inputValue(), '');
+
+        // Ayu finds hers again when she is back.
+        await page.getByTestId('request-form-cancel').click();
+        await page.getByTestId('logout-button').click();
+        await signIn(page, 'ayu');
+        await page.getByTestId('nav-mentoring').click();
+        assert.equal(await page.getByTestId('request-description').inputValue(), 'Draf permintaan Ayu tentang merek');
+        assert.equal(await page.getByTestId('request-topic').inputValue(), 'haki');
+        assert.deepEqual(unexpectedErrors(errors), []);
+    });
 });

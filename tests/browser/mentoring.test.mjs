@@ -24,6 +24,7 @@ import {
 const TIMEOUT = { timeout: 120000 };
 const PASSWORD = 'kolab-demo';
 const AYU_NAME = 'Ni Luh Ayu Lestari (Endek Lestari)';
+const MADE_NAME = 'I Made Wirawan (Mentor Pemasaran Digital)';
 const DESCRIPTION = 'Penjualan kain endek kami di marketplace masih sepi. Kami ingin belajar foto produk dan iklan.';
 
 // Tomorrow's date in WITA, as a date field takes it.
@@ -86,13 +87,41 @@ describe('mentoring in the web client', () => {
         // already waiting, so hers is second in the queue.
         await a.getByTestId('nav-mentoring').getByText('Pendampingan').click();
         await a.getByTestId('request-new').getByText('Minta pendampingan').click();
+
+        // No topic is chosen for her: the form asks for one.
+        assert.equal(await a.getByTestId('request-topic').inputValue(), '');
+        assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pilih topik');
+        await a.getByTestId('request-description').fill(DESCRIPTION);
+        await a.getByTestId('request-submit').click();
+        await a.getByTestId('request-error').getByText('Pilih topik permintaan Anda.').waitFor();
         await a.getByTestId('request-topic').selectOption('digital_marketing');
         assert.equal(await a.getByTestId('request-topic').locator('option:checked').innerText(), 'Pemasaran digital');
+        assert.equal(await a.getByTestId('request-error').count(), 0);
+
+        // The counter follows the text; over the limit it says so in
+        // characters, and nothing is sent.
+        assert.equal(await a.getByTestId('request-count').innerText(), `${DESCRIPTION.length} / 2000 karakter`);
+        await a.getByTestId('request-description').fill('é'.repeat(1001));
+        await a.locator('[data-testid=request-count][data-over=true]').getByText('2002 / 2000 karakter (huruf beraksen').waitFor();
+        await a.getByTestId('request-submit').click();
+        await a.getByTestId('request-error').getByText('paling banyak 2000 karakter', { exact: false }).waitFor();
+        await screenshot(a, 'mentoring-request-too-long-phone');
+
+        // What she typed survives a reload.
         await a.getByTestId('request-description').fill(DESCRIPTION);
+        await a.reload();
+        await a.getByTestId('request-form').waitFor();
+        assert.equal(await a.getByTestId('request-topic').inputValue(), 'digital_marketing');
+        assert.equal(await a.getByTestId('request-description').inputValue(), DESCRIPTION);
+        await screenshot(a, 'mentoring-request-draft-phone');
         await a.getByTestId('request-submit').click();
         const mine = a.locator('[data-testid=request-item][data-status=waiting]');
         await mine.getByTestId('request-position').getByText('Antrean ke-2').waitFor();
         await screenshot(a, 'mentoring-business-waiting');
+        // Sent: the draft is gone, a reload shows no form.
+        await a.reload();
+        await a.getByTestId('request-new').waitFor();
+        assert.equal(await a.getByTestId('request-form').count(), 0);
 
         // The agency sees it in the live queue and assigns it to made.
         await d.getByTestId('nav-mentoring').click();
@@ -113,7 +142,9 @@ describe('mentoring in the web client', () => {
         const offer = m.getByTestId('offer-item').filter({ hasText: AYU_NAME });
         await offer.waitFor();
         await offer.getByTestId('offer-accept').click();
-        await m.getByTestId('conversation-title').getByText(`Pemasaran digital: ${AYU_NAME}`).waitFor();
+        // Each side's header names the topic and, under it, the other party.
+        await m.getByTestId('conversation-title').getByText('Pemasaran digital').waitFor();
+        assert.equal(await m.getByTestId('conversation-party').innerText(), AYU_NAME);
         await m.getByTestId('mentoring-summary').getByText(DESCRIPTION).waitFor();
         await m.getByTestId('system-line').getByText('Pendampingan dimulai bersama').waitFor();
 
@@ -122,6 +153,17 @@ describe('mentoring in the web client', () => {
         await active.waitFor();
         await active.getByTestId('request-open-room').click();
         await a.getByTestId('conversation-title').getByText('Pemasaran digital').waitFor();
+        assert.equal(await a.getByTestId('conversation-party').innerText(), MADE_NAME);
+        await screenshot(a, 'mentoring-room-title-phone');
+        // The room list agrees with the header.
+        const roomId = await a.getByTestId('conversation').getAttribute('data-room-id');
+        const item = a.locator(`[data-testid=room-item][data-room-id="${roomId}"]`);
+        await a.getByTestId('back-button').click();
+        await a.getByTestId('nav-rooms').click();
+        assert.equal(await item.getByTestId('room-name').innerText(), `Pemasaran digital · ${MADE_NAME}`);
+        await screenshot(a, 'mentoring-room-list-phone');
+        await item.click();
+        await a.getByTestId('conversation-title').waitFor();
         assert.deepEqual(unexpectedErrors(ayu.errors), []);
         assert.deepEqual(unexpectedErrors(made.errors), []);
         assert.deepEqual(unexpectedErrors(dinas.errors), []);
@@ -170,6 +212,7 @@ describe('mentoring in the web client', () => {
 
         const banner = a.getByTestId('incoming-call');
         await banner.getByText('Panggilan masuk dari').waitFor();
+        assert.equal(await banner.getByTestId('incoming-room').innerText(), 'Pemasaran digital');
         await banner.getByTestId('call-accept').click();
 
         // Connected means the peer connection says so, on both sides.
@@ -199,6 +242,69 @@ describe('mentoring in the web client', () => {
         assert.deepEqual(unexpectedErrors(made.errors), []);
     });
 
+    test('a call this tab takes no part in: a bar to end it, and the banner after a reload', TIMEOUT, async () => {
+        const a = ayu.page;
+        const m = made.page;
+        // Made's second tab, in the same room.
+        const roomId = await m.getByTestId('conversation').getAttribute('data-room-id');
+        const roomItem = `[data-testid=room-item][data-room-id="${roomId}"]`;
+        const m2 = await made.context.newPage();
+        const m2errors = [];
+        m2.on('console', (msg) => msg.type() === 'error' && m2errors.push(msg.text()));
+        m2.on('pageerror', (err) => m2errors.push(`uncaught: ${err.message}`));
+        await m2.goto(`${srv.url}/`);
+        await m2.locator(roomItem).click();
+        await m2.getByTestId('call-button').waitFor();
+
+        // Made calls from his first tab; the second shows the call as a bar.
+        await m.getByTestId('call-button').click();
+        await m.locator('[data-testid=call-state][data-state=ringing]').waitFor();
+        const ringing = m2.locator('[data-testid=call-elsewhere][data-state=ringing]');
+        await ringing.getByText('Anda sedang memanggil, belum dijawab').waitFor();
+        assert.equal(await ringing.getByTestId('call-elsewhere-end').innerText(), 'Batalkan panggilan');
+        assert.equal(await m.getByTestId('call-elsewhere').count(), 0);
+        await screenshot(m2, 'call-elsewhere-ringing-desktop');
+
+        // Ayu loads the app afresh, on her room list: the call still rings.
+        await a.getByTestId('incoming-call').waitFor();
+        await a.evaluate(() => window.history.replaceState(null, ''));
+        await a.reload();
+        await a.getByTestId('chat-view').waitFor();
+        await a.getByTestId('incoming-call').getByText('Panggilan masuk dari').waitFor();
+        assert.equal(await a.getByTestId('conversation').count(), 0);
+
+        // The second tab gives up the ringing call, for everyone.
+        await ringing.getByTestId('call-elsewhere-end').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.getByTestId('incoming-call').waitFor({ state: 'detached' });
+        await ringing.waitFor({ state: 'detached' });
+        await m.getByTestId('call-close').click();
+
+        // An answered call: the second tab may end it.
+        await m.getByTestId('call-button').click();
+        await a.getByTestId('incoming-call').getByTestId('call-accept').click();
+        await m.locator('[data-testid=call-state][data-state=connected]').waitFor({ timeout: 30000 });
+        const active = m2.locator('[data-testid=call-elsewhere][data-state=active]');
+        await active.getByText('Panggilan sedang berlangsung').waitFor();
+        assert.equal(await active.getByTestId('call-elsewhere-end').innerText(), 'Akhiri panggilan');
+        await m2.setViewportSize(PHONE);
+        await screenshot(m2, 'call-elsewhere-active-phone');
+        await active.getByTestId('call-elsewhere-end').click();
+        await m.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await a.locator('[data-testid=call-state][data-state=ended]').waitFor();
+        await active.waitFor({ state: 'detached' });
+        await m.getByTestId('call-close').click();
+        await a.getByTestId('call-close').click();
+        await m2.close();
+
+        await a.getByTestId('nav-rooms').click();
+        await a.locator(roomItem).click();
+        await a.getByTestId('conversation').waitFor();
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+        assert.deepEqual(unexpectedErrors(made.errors), []);
+        assert.deepEqual(unexpectedErrors(m2errors), []);
+    });
+
     test('the agency reads the room but cannot write in it', TIMEOUT, async () => {
         const d = dinas.page;
         await d.getByTestId('agency-tab-active').click();
@@ -206,6 +312,8 @@ describe('mentoring in the web client', () => {
         await item.getByTestId('active-view').click();
         await d.getByTestId('conversation').getByText('Terima kasih sudah menerima').waitFor();
         await d.locator('[data-testid=readonly-note][data-reason=staff]').waitFor();
+        assert.equal(await d.getByTestId('conversation-title').innerText(), AYU_NAME);
+        assert.equal(await d.getByTestId('conversation-party').innerText(), `Mentor: ${MADE_NAME}`);
         assert.equal(await d.getByTestId('composer').count(), 0);
         assert.equal(await d.getByTestId('call-button').count(), 0);
         await d.getByTestId('mentoring-panel').getByTestId('session-item').waitFor();
@@ -230,6 +338,37 @@ describe('mentoring in the web client', () => {
         assert.equal(await m.getByTestId('call-button').count(), 0);
         assert.deepEqual(unexpectedErrors(ayu.errors), []);
         assert.deepEqual(unexpectedErrors(made.errors), []);
+    });
+
+    test('the agency’s figures: numbers as the reader writes them, for a period', TIMEOUT, async () => {
+        const d = dinas.page;
+        await d.getByTestId('agency-tab-figures').click();
+        const total = d.getByTestId('figures-total');
+        await total.getByText('Semua topik').waitFor();
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5,0 (1)');
+        assert.equal(await d.getByTestId('figures-period').locator('option:checked').innerText(), 'Semua waktu');
+        assert.equal(await d.getByTestId('figures-since').count(), 0);
+
+        // The last 30 days: since_ts, told as a date; Ayu's request is in it.
+        await d.getByTestId('figures-period').selectOption('days30');
+        await d.locator('[data-testid=figures-list][data-period=days30]').waitFor();
+        await d.getByTestId('figures-since').getByText('Permintaan yang diajukan sejak').waitFor();
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5,0 (1)');
+        await screenshot(d, 'mentoring-figures-desktop');
+
+        await d.getByTestId('lang-en').click();
+        await total.getByText('All topics').waitFor();
+        assert.equal(await d.getByTestId('figures-period').locator('option:checked').innerText(), 'Last 30 days');
+        assert.equal(await total.getByTestId('figure-rating').innerText(), '5.0 (1)');
+        await d.setViewportSize(PHONE);
+        await d.getByTestId('back-button').click();
+        await total.waitFor();
+        await screenshot(d, 'mentoring-figures-phone-english');
+        await d.setViewportSize(DESKTOP);
+        await d.getByTestId('lang-id').click();
+        await d.getByTestId('figures-period').selectOption('year');
+        await d.locator('[data-testid=figures-list][data-period=year]').waitFor();
+        assert.deepEqual(unexpectedErrors(dinas.errors), []);
     });
 });
 
@@ -272,6 +411,19 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await wayan.getByTestId('queue-auto').getByText('Otomatis').click();
         await d.locator('[data-testid=queue-item][data-status=offered]').filter({ hasText: 'Mentor: Komang' }).waitFor();
 
+        // Offering it again: komang, its only bookkeeping mentor, is shown
+        // as the one it is offered to; made is there under "Mentor lain".
+        await wayan.getByTestId('queue-assign').getByText('Tugaskan ulang').click();
+        const komangOption = wayan.locator('[data-testid=mentor-matching] [data-testid=mentor-option][data-username=komang]');
+        await komangOption.getByText('Sedang ditawari permintaan ini').waitFor();
+        assert.equal(await komangOption.isDisabled(), true);
+        await wayan.getByTestId('mentor-others').getByText('Mentor lain').waitFor();
+        const madeOption = wayan.locator('[data-testid=mentor-others] [data-testid=mentor-option][data-username=made]');
+        assert.equal(await madeOption.isDisabled(), false);
+        assert.equal(await wayan.getByTestId('mentor-none').count(), 0);
+        await screenshot(d, 'mentoring-assign-picker-desktop');
+        await wayan.getByTestId('picker-cancel').click();
+
         // Komang declines; a reason is required.
         await k.getByTestId('nav-mentoring').click();
         const offer = k.getByTestId('offer-item');
@@ -288,11 +440,20 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await wayan.getByTestId('queue-error').getByText('Tidak ada mentor yang tersedia untuk topik ini', { exact: false }).waitFor();
 
         // The agency may still name komang; komang passes it on to made.
+        // Opening the picker is a new step: the old error goes.
         await wayan.getByTestId('queue-assign').click();
+        await wayan.getByTestId('mentor-picker').waitFor();
+        assert.equal(await wayan.getByTestId('queue-error').count(), 0);
         await wayan.locator('[data-testid=mentor-option][data-username=komang]').click();
         await offer.waitFor();
         await offer.getByTestId('offer-transfer').click();
+        await offer.getByTestId('transfer-submit').click();
+        await offer.getByTestId('form-error').getByText('Pilih mentor tujuan.').waitFor();
         await offer.locator('[data-testid=mentor-option][data-username=made]').click();
+        // Once a mentor is picked, "pick a mentor" no longer stands there.
+        await offer.getByTestId('transfer-target').waitFor();
+        assert.equal(await offer.getByTestId('form-error').count(), 0);
+        await screenshot(k, 'mentoring-transfer-picked-desktop');
         await offer.getByTestId('transfer-note').fill('Pak Made lebih paham pemasaran untuk koperasi ini.');
         await offer.getByTestId('transfer-submit').click();
         await offer.waitFor({ state: 'detached' });
@@ -301,7 +462,8 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         const madeOffer = m.getByTestId('offer-item').filter({ hasText: 'Wayan' });
         await madeOffer.getByText('Pak Made lebih paham').waitFor();
         await madeOffer.getByTestId('offer-accept').click();
-        await m.getByTestId('conversation-title').getByText('Pembukuan: Wayan').waitFor();
+        await m.getByTestId('conversation-title').getByText('Pembukuan').waitFor();
+        await m.getByTestId('conversation-party').getByText('Wayan Sudarma').waitFor();
         for (const name of ['dinas', 'komang', 'made']) {
             assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
         }
@@ -367,9 +529,23 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await w.getByTestId('session-cancel-yes').click();
         await m.locator('[data-testid=session-item][data-phase=cancelled]').waitFor();
         await w.getByTestId('conv-tab-chat').click();
-        await w.getByTestId('system-line').filter({ hasText: 'Session cancelled' }).waitFor();
+        // The line says which session: its start, from the room's sessions.
+        await w.getByTestId('system-line').filter({ hasText: /^Session on .* 13:30 WITA cancelled$/ }).waitFor();
+        await m.getByTestId('system-line').filter({ hasText: /^Sesi .* 13\.30 WITA dibatalkan$/ }).waitFor();
         await screenshot(w, 'mentoring-phone-english');
         await w.getByTestId('lang-id').click();
+
+        // A session that begins now is reminded at the server's next look
+        // (every 20 seconds), as starting now rather than "in 0 minutes".
+        const wita = new Date(Date.now() + 8 * 3600 * 1000).toISOString();
+        await m.getByTestId('session-add').click();
+        await form.getByTestId('session-date').fill(wita.slice(0, 10));
+        await form.getByTestId('session-time').fill(wita.slice(11, 16));
+        await form.getByTestId('session-agenda').fill('Tanya jawab singkat');
+        await form.getByTestId('session-save').click();
+        await m.locator('[data-testid=session-item][data-phase=ongoing]').waitFor();
+        await w.getByTestId('system-line').filter({ hasText: /^Sesi dimulai sekarang \(/ }).waitFor({ timeout: 40000 });
+        assert.equal(await w.getByTestId('system-line').filter({ hasText: /0 menit/ }).count(), 0);
         assert.deepEqual(unexpectedErrors(users.made.errors), []);
         assert.deepEqual(unexpectedErrors(users.wayan.errors), []);
     });
@@ -380,6 +556,8 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         const m = users.made.page;
         const w = users.wayan.page;
 
+        await sendMessage(m, 'Pak Wayan, besok saya kirim contoh spreadsheet.');
+        await w.getByTestId('conversation').getByText('contoh spreadsheet').waitFor();
         await m.getByTestId('call-button').click();
         await w.getByTestId('incoming-call').waitFor();
         await w.getByTestId('call-decline').click();
@@ -401,6 +579,11 @@ describe('mentoring: the mentors’ and the agency’s desks', () => {
         await k.getByTestId('room-item').filter({ hasText: 'Pembukuan' }).click();
         await k.getByTestId('system-line').filter({ hasText: /^Pendampingan dialihkan dari I Made Wirawan .* ke Anda$/ }).waitFor();
         await k.getByTestId('note-body').getByText('Google Sheets').waitFor();
+        // Made is no member any more and shares no other room with komang:
+        // the room's people name him in his messages and notes.
+        const madeLine = k.getByTestId('message').filter({ hasText: 'contoh spreadsheet' });
+        assert.match(await madeLine.getByTestId('message-author').innerText(), /^I Made Wirawan/);
+        assert.match(await k.getByTestId('note-item').first().innerText(), /^I Made Wirawan .*· /);
         for (const name of ['dinas', 'komang', 'made', 'wayan']) {
             assert.deepEqual(unexpectedErrors(users[name].errors), [], name);
         }

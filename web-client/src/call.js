@@ -62,6 +62,57 @@ export class CallController {
         return Boolean(room) && !room.viewOnly;
     }
 
+    // Whether this tab takes part in `call`: it started it (the reply may
+    // still be on its way) or answered it, and has not left it.
+    holds(call) {
+        const c = this.current;
+        if (!c || c.roomId !== call.room) {
+            return false;
+        }
+        if (c.call) {
+            return c.call.id === call.id;
+        }
+        return c.phase !== 'ended' && c.role === 'caller';
+    }
+
+    // The room's ringing or active call when it concerns the user but this
+    // tab has no part in it: after a reload, in a second tab, or ringing
+    // while this tab is in another call. The view then offers to end it,
+    // rather than leave a call that nobody here can reach. A ringing call
+    // for the user that the incoming banner shows is the banner's.
+    elsewhere(call) {
+        if (!call || call.state === 'ended' || !this.isMemberOf(call.room) || this.holds(call)) {
+            return null;
+        }
+        if (this.incoming && this.incoming.id === call.id) {
+            return null;
+        }
+        return call;
+    }
+
+    // Ends a call that this tab holds no part in: the caller gives up a
+    // ringing call (`hangup`), the member called refuses it (`declined`),
+    // and either ends an active one (`hangup`).
+    async endElsewhere(call) {
+        const me = this.store.me;
+        const refusing = call.state === 'ringing' && me && call.started_by !== me.id;
+        let ended;
+        try {
+            const reply = await this.conn.request('call_end', { call: call.id, reason: refusing ? 'declined' : 'hangup' });
+            ended = reply.call;
+        } catch (err) {
+            if (err.code !== 'conflict') {
+                throw err;
+            }
+            // It had ended already; its event may not have come yet.
+            ended = { ...call, state: 'ended' };
+        }
+        if (ended && this.store.mentoring) {
+            this.store.mentoring.applyCall(ended);
+        }
+        this.changed();
+    }
+
     // ---- starting and answering --------------------------------------------
 
     // Calls the other member of a room. Resolves when the call rings (or

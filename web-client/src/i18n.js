@@ -93,9 +93,18 @@ export function notice(key, params) {
     return params ? { key, params } : { key };
 }
 
-// The notice for a protocol error code or a RequestError.
+// The notice for a protocol error code or a RequestError. Too many writes
+// (`rate_limited`) say how long to wait when the server said (`retry_ms`).
 export function errorNotice(codeOrError) {
-    return notice(errorKey(codeOrError));
+    const key = errorKey(codeOrError);
+    const wait = codeOrError && typeof codeOrError === 'object' ? Number(codeOrError.retryMs) : 0;
+    if (key === 'error.rate_limited' && wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        return seconds < 120
+            ? notice('error.rate_limited_seconds', { count: seconds })
+            : notice('error.rate_limited_minutes', { count: Math.ceil(seconds / 60) });
+    }
+    return notice(key);
 }
 
 export function noticeText(n) {

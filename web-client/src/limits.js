@@ -109,3 +109,14 @@ export function checkText(text, max, { required = true } = {}) {
     }
     return null;
 }
+
+// A live counter for a text whose limit the protocol counts in bytes but
+// people read in characters. For plain letters the two are the same; an
+// accented letter, an emoji or a non-Latin character takes two to four
+// bytes, so it counts as more than one, and `wide` says that the text has
+// such characters (the counter then says why it runs ahead).
+export function lengthCount(text, max) {
+    const value = String(text);
+    const count = byteLength(value);
+    return { count, max, over: count > max, wide: count > Array.from(value).length };
+}

@@ -6,7 +6,7 @@
 // fill it live in mentoringclient.js.
 
 import { notice } from './i18n.js';
-import { witaToUtc } from './time.js';
+import { witaToUtc, witaToday } from './time.js';
 
 // The fixed topic list, as the wire names them, in the order forms show.
 export const TOPICS = ['digital_marketing', 'bookkeeping', 'licensing', 'packaging', 'export', 'haki', 'other'];
@@ -20,6 +20,22 @@ export const ACTION_MAX_BYTES = 500;
 export const COMMENT_MAX_BYTES = 1000;
 export const DURATION_MIN = 15;
 export const DURATION_MAX = 480;
+
+// The periods the agency's figures can cover, and where each begins
+// (`since_ts` of `mentoring_figures`; 0 is all time). "This year" begins
+// on 1 January in WITA, the agency's own calendar.
+export const FIGURE_PERIODS = ['all', 'days30', 'year'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function periodSince(period, now = Date.now()) {
+    if (period === 'days30') {
+        return now - 30 * DAY_MS;
+    }
+    if (period === 'year') {
+        return witaToUtc(`${witaToday(now).slice(0, 4)}-01-01`, '00:00');
+    }
+    return 0;
+}
 
 export function isBusiness(user) {
     return Boolean(user) && (user.role === 'umkm' || user.role === 'koperasi');
@@ -213,6 +229,17 @@ export class MentoringState {
                 || String(a.user.name).localeCompare(String(b.user.name)));
     }
 
+    // The mentors a picker offers for a request of `topic`: those who have
+    // the topic, then everyone else, each group as mentorsFor orders it.
+    // Staff may offer a request to any mentor, and a mentor may pass one to
+    // any colleague, so nobody is left out: the one who holds the request
+    // now stays in the list, and the picker shows them as such.
+    pickerGroups(topic) {
+        const matching = this.mentorsFor(topic);
+        const others = this.mentorsFor(null).filter((m) => !matching.includes(m));
+        return { matching, others };
+    }
+
     // ---- one mentoring room ---------------------------------------------
 
     // Takes in a `mentoring_room` reply.
@@ -280,6 +307,12 @@ export class MentoringState {
         } else if (!room.call || room.call.id <= call.id) {
             room.call = call;
         }
+    }
+
+    // One session of a loaded room, or null.
+    session(roomId, sessionId) {
+        const room = this.rooms.get(roomId);
+        return (room && room.sessions.get(sessionId)) || null;
     }
 
     // Sessions by start time, notes newest first, actions open first.

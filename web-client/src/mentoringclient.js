@@ -3,7 +3,7 @@
 // mentoring state (mentoring.js, kept in the store) current. Views call
 // these methods and read the store; errors reach them as RequestErrors.
 
-import { isMentor, isStaff, usesMentoring } from './mentoring.js';
+import { isMentor, isStaff, periodSince, usesMentoring } from './mentoring.js';
 
 export class MentoringClient {
     // `session` supplies the connection, the store and the room list.
@@ -58,6 +58,30 @@ export class MentoringClient {
         await Promise.all(asks.map((p) => p.catch(() => {})));
     }
 
+    // A call rings the user wherever they are in the app, and the `call`
+    // events that tell of it are not replayed: after each hello (a reload, a
+    // dropped link), the room of each of the user's active mentorships is
+    // asked for its state, so that a call that rang or went on meanwhile
+    // shows (the incoming banner, or the room's call bar). The open room
+    // is asked by whoever opened it. Called once the rooms and the
+    // requests are in.
+    async loadCalls(isCurrent = () => true) {
+        const me = this.me;
+        if (!me || isStaff(me)) {
+            return;
+        }
+        const open = this.session.reader.activeRoom;
+        const rooms = [...this.state.requests.values()]
+            .filter((r) => r.status === 'active' && r.room && r.room !== open)
+            .filter((r) => (r.business && r.business.id === me.id) || (r.mentor && r.mentor.id === me.id))
+            .map((r) => r.room)
+            .filter((id) => {
+                const room = this.store.rooms.get(id);
+                return room && !room.viewOnly;
+            });
+        await Promise.all(rooms.map((id) => this.loadRoom(id).catch(() => {})));
+    }
+
     async loadRequests(isCurrent = () => true) {
         const reply = await this.request('mentoring_requests', {});
         if (isCurrent()) {
@@ -91,15 +115,26 @@ export class MentoringClient {
         return reply.mentors || [];
     }
 
-    async loadFigures(sinceTs = 0) {
-        const reply = await this.request('mentoring_figures', sinceTs ? { since_ts: sinceTs } : {});
-        this.state.figures = { topics: reply.topics || [], total: reply.total || null, since: sinceTs };
+    // The figures for one of FIGURE_PERIODS. When the period is changed
+    // again before the answer comes, only the latest ask's answer is kept.
+    async loadFigures(period = 'all', now = Date.now()) {
+        const since = periodSince(period, now);
+        this.figuresAsked = (this.figuresAsked || 0) + 1;
+        const ask = this.figuresAsked;
+        const reply = await this.request('mentoring_figures', since ? { since_ts: since } : {});
+        if (ask !== this.figuresAsked) {
+            return;
+        }
+        this.state.figures = { topics: reply.topics || [], total: reply.total || null, since, period };
         this.changed();
     }
 
     // Everything of one mentoring room, when it is opened.
     async loadRoom(roomId) {
         const reply = await this.request('mentoring_room', { room: roomId });
+        // Names first: the room's lines may mention a mentor who is no
+        // member any more, whom no join reply names.
+        this.store.addUsers(reply.people);
         this.state.setRoom(roomId, reply);
         this.changed();
         if (reply.call) {

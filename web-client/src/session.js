@@ -93,7 +93,8 @@ export class Session {
         this.sessionEnded = false;
         this.useOutbox(user.id);
         // Mentoring's lists load beside the rooms; neither waits for the other.
-        this.mentoring.onHello(user, () => gen === this.generation);
+        const isCurrent = () => gen === this.generation;
+        const mentoring = this.mentoring.onHello(user, isCurrent);
         this.calls.onHello();
         try {
             await this.syncRooms(gen);
@@ -101,9 +102,10 @@ export class Session {
             // The socket dropped during catch-up; the next hello starts over.
             return;
         }
-        if (gen === this.generation) {
+        if (isCurrent()) {
             this.writer.flush();
             this.reader.scheduleRead();
+            mentoring.then(() => isCurrent() && this.mentoring.loadCalls(isCurrent)).catch(() => {});
         }
     }
 

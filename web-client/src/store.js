@@ -376,6 +376,22 @@ export class ChatStore {
         return [...members.values()].filter((m) => !this.isMe(m.id));
     }
 
+    // People named elsewhere than in a join reply (the people of a
+    // mentoring room, a former mentor among them), so that their messages,
+    // notes and action items show a name rather than a number.
+    addUsers(list) {
+        let added = false;
+        for (const user of list || []) {
+            if (user && Number.isInteger(user.id) && (user.name || user.username)) {
+                this.users.set(user.id, { ...this.users.get(user.id), ...user });
+                added = true;
+            }
+        }
+        if (added) {
+            this.changed();
+        }
+    }
+
     userName(userId) {
         const user = this.users.get(userId);
         return user ? user.name || user.username : null;

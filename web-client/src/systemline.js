@@ -54,8 +54,28 @@ function callEnded(ev) {
     return t('system.call_ended');
 }
 
-// The sentence for a mentoring event object; `name(userId)` names a user.
-function eventLine(ev, name, lang, now) {
+function reminder(ev, when) {
+    if (!isCount(ev.starts_ts) || !isCount(ev.minutes)) {
+        return null;
+    }
+    // 0 minutes: the session has begun (the server rounds up).
+    return ev.minutes === 0
+        ? t('system.session_reminder_now', { when: when(ev.starts_ts) })
+        : t('system.session_reminder', { count: ev.minutes, when: when(ev.starts_ts) });
+}
+
+// A cancelled session is told by its start when the room's session list
+// has it (the line itself carries only the session's id).
+function cancelled(ev, session, when) {
+    const s = Number.isInteger(ev.session) ? session(ev.session) : null;
+    return s && isCount(s.starts_ts)
+        ? t('system.session_cancelled_when', { when: when(s.starts_ts) })
+        : t('system.session_cancelled');
+}
+
+// The sentence for a mentoring event object; `name(userId)` names a user,
+// `session(id)` finds one of the room's sessions (or null).
+function eventLine(ev, { name, session, lang, now }) {
     const when = (ts) => (isCount(ts) ? formatWhen(ts, lang, now) : '');
     switch (ev.event) {
         case 'mentoring_started':
@@ -71,11 +91,9 @@ function eventLine(ev, name, lang, now) {
         case 'session_rescheduled':
             return isCount(ev.starts_ts) ? t('system.session_rescheduled', { when: when(ev.starts_ts) }) : null;
         case 'session_cancelled':
-            return t('system.session_cancelled');
+            return cancelled(ev, session, when);
         case 'session_reminder':
-            return isCount(ev.starts_ts) && isCount(ev.minutes)
-                ? t('system.session_reminder', { minutes: ev.minutes, when: when(ev.starts_ts) })
-                : null;
+            return reminder(ev, when);
         case 'call_started':
             return isCount(ev.by) ? t('system.call_started', { name: name(ev.by) }) : null;
         case 'call_ended':
@@ -88,11 +106,14 @@ function eventLine(ev, name, lang, now) {
 // The text of a system line. A plain-text body (from features that write
 // sentences) shows as it is; a JSON body is translated, or replaced by the
 // neutral line when its event is unknown or its fields are not as expected.
-export function systemLine(body, { name = (id) => `#${id}`, lang = getLang(), now = Date.now() } = {}) {
+export function systemLine(
+    body,
+    { name = (id) => `#${id}`, session = () => null, lang = getLang(), now = Date.now() } = {},
+) {
     const text = String(body || '');
     const ev = parseSystemBody(text);
     if (ev) {
-        return eventLine(ev, name, lang, now) || t('system.unknown');
+        return eventLine(ev, { name, session, lang, now }) || t('system.unknown');
     }
     if (text.trimStart().startsWith('{') || text.trimStart().startsWith('[') || text.trim() === '') {
         return t('system.unknown');

@@ -354,3 +354,53 @@ describe('CallController, leaving', () => {
         expect(conn.sent('call_end')).toHaveLength(1);
     });
 });
+
+describe('CallController, a call this tab takes no part in', () => {
+    it('is shown when the room has a call for the user that this tab holds no peer for', async () => {
+        const { conn, calls } = setup();
+        // After a reload, or in a second tab: the room's call is known, this
+        // tab is in none.
+        expect(calls.elsewhere(call('ringing'))).toMatchObject({ id: 7 });
+        expect(calls.elsewhere(call('active'))).toMatchObject({ id: 7 });
+        expect(calls.elsewhere(call('ended'))).toBe(null);
+        expect(calls.elsewhere(null)).toBe(null);
+        // Staff reading a room take no calls.
+        expect(calls.elsewhere(call('active', { room: 41 }))).toBe(null);
+
+        // The tab that started it holds it, from the first moment on.
+        conn.answers.call_start = () => ({ call: call('ringing'), ice_servers: [] });
+        const starting = calls.start(ROOM);
+        expect(calls.elsewhere(call('ringing'))).toBe(null);
+        await starting;
+        expect(calls.elsewhere(call('ringing'))).toBe(null);
+        // A newer call of the room is not this tab's.
+        expect(calls.elsewhere(call('ringing', { id: 8 }))).toMatchObject({ id: 8 });
+    });
+
+    it('leaves a ringing call for the user to the incoming banner', () => {
+        const { calls } = setup();
+        const ringing = call('ringing', { started_by: MADE });
+        calls.onCallEvent(ringing);
+        expect(calls.incoming).toMatchObject({ id: 7 });
+        expect(calls.elsewhere(ringing)).toBe(null);
+    });
+
+    it('ends it: the caller hangs up, the member called declines, and the room forgets it', async () => {
+        const { conn, calls } = setup();
+        const applied = [];
+        calls.store.mentoring = { applyCall: (c) => applied.push(c) };
+        conn.answers.call_end = (f) => ({ call: call('ended', { end_reason: f.reason }) });
+        await calls.endElsewhere(call('ringing'));
+        await calls.endElsewhere(call('active', { started_by: MADE }));
+        await calls.endElsewhere(call('ringing', { started_by: MADE }));
+        expect(conn.sent('call_end').map((r) => r.reason)).toEqual(['hangup', 'hangup', 'declined']);
+        expect(applied.map((c) => c.state)).toEqual(['ended', 'ended', 'ended']);
+
+        // One that ended meanwhile is gone too; other errors reach the view.
+        conn.answers.call_end = () => Object.assign(new Error('conflict'), { code: 'conflict' });
+        await calls.endElsewhere(call('active'));
+        expect(applied).toHaveLength(4);
+        conn.answers.call_end = () => Object.assign(new Error('rate_limited'), { code: 'rate_limited' });
+        await expect(calls.endElsewhere(call('active'))).rejects.toMatchObject({ code: 'rate_limited' });
+    });
+});

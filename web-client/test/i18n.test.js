@@ -90,6 +90,20 @@ describe('i18n', () => {
         expect(errorText('no_such_code')).toBe(TABLES.id['error.unknown']);
     });
 
+    it('says how long to wait after too many writes, when the server said', () => {
+        initLang(memoryStorage());
+        const limited = (retryMs) => Object.assign(new Error('rate_limited'), { code: 'rate_limited', retryMs });
+        expect(noticeText(errorNotice(limited(200)))).toBe('Terlalu banyak permintaan dalam waktu singkat. Coba lagi dalam 1 detik.');
+        expect(noticeText(errorNotice(limited(30000)))).toContain('30 detik');
+        expect(noticeText(errorNotice(limited(600000)))).toContain('10 menit');
+        // Without a wait, the plain sentence; never the code itself.
+        expect(noticeText(errorNotice(limited(undefined)))).toBe(TABLES.id['error.rate_limited']);
+        expect(noticeText(errorNotice('rate_limited'))).toBe(TABLES.id['error.rate_limited']);
+        setLang('en');
+        expect(noticeText(errorNotice(limited(900)))).toBe('Too many requests in a short time. Try again in 1 second.');
+        expect(noticeText(errorNotice(limited(5000)))).toBe('Too many requests in a short time. Try again in 5 seconds.');
+    });
+
     it('defaults to Indonesian and keeps the choice', () => {
         const storage = memoryStorage();
         expect(initLang(storage)).toBe('id');

@@ -8,6 +8,7 @@ import {
     checkDisplayName,
     checkGroupTitle,
     labelProblem,
+    lengthCount,
 } from '../src/limits.js';
 import { hasVisibleText, isBlank, trimSpace, trimSpaceEnd } from '../src/text.js';
 
@@ -132,5 +133,23 @@ describe('password and search limits', () => {
         expect(clampBytes('a'.repeat(150), 100)).toBe('a'.repeat(100));
         expect(clampBytes('漢'.repeat(40), 100)).toBe('漢'.repeat(33));
         expect(clampBytes('x' + '😀'.repeat(30), 100)).toBe('x' + '😀'.repeat(24));
+    });
+});
+
+describe('a length counter in characters over a limit in bytes', () => {
+    it('counts plain letters one each, and says when accents count more', () => {
+        expect(lengthCount('Kain endek', 2000)).toEqual({ count: 10, max: 2000, over: false, wide: false });
+        // "é" is two bytes, "🙏" four: the counter runs ahead of the letters.
+        expect(lengthCount('Kafé 🙏', 2000)).toMatchObject({ count: 10, wide: true });
+        expect(lengthCount('a'.repeat(2000), 2000).over).toBe(false);
+        expect(lengthCount(`${'a'.repeat(1999)}é`, 2000).over).toBe(true);
+    });
+
+    it('words the description limit in characters, with the accents noted', () => {
+        const text = t('mentoring.description_too_long', { max: 2000 });
+        expect(text).toContain('2000 karakter');
+        expect(text).toContain('beraksen');
+        setLang('en');
+        expect(t('mentoring.description_too_long', { max: 2000 })).toContain('2000 characters');
     });
 });

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../src/i18n.js';
 import {
+    FIGURE_PERIODS,
     MentoringState,
     TOPICS,
     actionOverdue,
     checkSessionTime,
     isBusiness,
     isStaff,
+    periodSince,
     sessionPhase,
     usesMentoring,
 } from '../src/mentoring.js';
@@ -116,6 +118,20 @@ describe('MentoringState mentors', () => {
         expect(s.mentorsFor(null).length).toBe(4);
     });
 
+    it('offers the topic’s mentors first, then every other mentor', () => {
+        const s = new MentoringState();
+        s.setMentors([
+            mentor(MADE, ['digital_marketing', 'export'], true, 2),
+            mentor(KOMANG, ['bookkeeping'], false, 1),
+        ]);
+        // A bookkeeping request offered to komang, its only mentor: komang
+        // stays listed (the picker marks him), and made is there to choose.
+        const groups = s.pickerGroups('bookkeeping');
+        expect(groups.matching.map((m) => m.user.id)).toEqual([KOMANG.id]);
+        expect(groups.others.map((m) => m.user.id)).toEqual([MADE.id]);
+        expect(s.pickerGroups('haki')).toMatchObject({ matching: [], others: [{ user: MADE }, { user: KOMANG }] });
+    });
+
     it('keeps the mentor’s own profile from events', () => {
         const s = new MentoringState();
         s.applyMentor(mentor(MADE, ['export'], false, 1), MADE.id);
@@ -193,6 +209,20 @@ describe('sessions and actions', () => {
     });
 });
 
+describe('the periods of the figures', () => {
+    // Tuesday 14 October 2025, 01.30 WITA: still 13 October in UTC.
+    const NOW = witaToUtc('2025-10-14', '01:30');
+
+    it('begin at 0 for all time, 30 days back, and on 1 January in WITA', () => {
+        expect(periodSince('all', NOW)).toBe(0);
+        expect(periodSince('days30', NOW)).toBe(NOW - 30 * 24 * 3600 * 1000);
+        expect(periodSince('year', NOW)).toBe(witaToUtc('2025-01-01', '00:00'));
+        expect(periodSince('year', NOW)).toBe(Date.UTC(2024, 11, 31, 16, 0));
+        // New Year's night in Bali is still the old year in UTC.
+        expect(periodSince('year', witaToUtc('2026-01-01', '05:00'))).toBe(witaToUtc('2026-01-01', '00:00'));
+    });
+});
+
 describe('mentoring translations', () => {
     it('names every topic and status, and the keys built from names, in both languages', () => {
         const keys = [
@@ -201,10 +231,11 @@ describe('mentoring translations', () => {
             ...['upcoming', 'ongoing', 'held', 'cancelled'].map((x) => `session.phase_${x}`),
             ...['queue', 'active', 'figures'].map((x) => `agency.tab_${x}`),
             ...['ringing', 'connecting', 'connected'].map((x) => `call.state_${x}`),
-            ...['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict', 'other'].map((x) => `call.end_${x}`),
+            ...['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict', 'rate_limited', 'other'].map((x) => `call.end_${x}`),
             ...['staff', 'closed'].map((x) => `chat.readonly_${x}`),
             ...['chat', 'details'].map((x) => `chat.tab_${x}`),
             ...['rooms', 'mentoring'].map((x) => `nav.${x}`),
+            ...FIGURE_PERIODS.map((x) => `figures.period_${x}`),
         ];
         for (const key of keys) {
             expect(TABLES.id, key).toHaveProperty([key]);

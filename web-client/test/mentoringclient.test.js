@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../src/session.js';
 import { ChatStore } from '../src/store.js';
+import { systemLine } from '../src/systemline.js';
+import { anyUserName, userName } from '../src/views/names.js';
 
 const AYU = { id: 1, username: 'ayu', name: 'Ayu', role: 'umkm' };
 const MADE = { id: 2, username: 'made', name: 'Made', role: 'mentor' };
@@ -152,6 +154,56 @@ describe('mentoring events', () => {
     });
 });
 
+describe('calls after a reload', () => {
+    it('a call ringing for the user shows its banner wherever the user is', async () => {
+        const ACTIVE = { ...REQ, status: 'active', mentor: MADE, room: 40, position: undefined };
+        const CLOSED = { ...ACTIVE, id: 12, status: 'closed', room: 41 };
+        const { conn, session, rooms } = setup({
+            mentoring_requests: () => ({ requests: [ACTIVE, CLOSED] }),
+            mentoring_room: (f) => ({
+                request: f.room === 40 ? ACTIVE : CLOSED,
+                sessions: [],
+                notes: [],
+                actions: [],
+                people: [AYU, MADE],
+                call: f.room === 40 ? { id: 3, room: 40, state: 'ringing', started_by: MADE.id, started_ts: 1 } : undefined,
+            }),
+        });
+        rooms.push(MROOM, { ...MROOM, id: 41 });
+        // Ayu reloads on the room list: no room is open.
+        conn.hello(AYU);
+        await settle();
+        expect(conn.sent('mentoring_room').map((r) => r.room)).toEqual([40]);
+        expect(session.calls.incoming).toMatchObject({ id: 3 });
+    });
+});
+
+describe('the people of a mentoring room', () => {
+    it('names a former mentor in messages, system lines, notes and action owners', async () => {
+        const KOMANG = { id: 6, username: 'komang', name: 'Komang Ari', role: 'mentor' };
+        const { conn, store, session } = setup({
+            mentoring_room: () => ({
+                request: { ...REQ, status: 'active', room: 40, mentor: KOMANG },
+                sessions: [],
+                notes: [{ id: 1, room: 40, author: MADE.id, body: 'n', created_ts: 1, updated_ts: 1 }],
+                actions: [],
+                people: [AYU, MADE, KOMANG],
+            }),
+        });
+        conn.hello(KOMANG);
+        await settle();
+        // Komang shares no room with Made: no join reply names him.
+        expect(userName(store, MADE.id)).toBe('Pengguna #2');
+        await session.mentoring.loadRoom(40);
+        expect(userName(store, MADE.id)).toBe('Made');
+        expect(anyUserName(store, MADE.id)).toBe('Made');
+        const line = systemLine(JSON.stringify({ event: 'mentoring_transferred', request: 11, from: 2, to: 6 }), {
+            name: (id) => anyUserName(store, id),
+        });
+        expect(line).toBe('Pendampingan dialihkan dari Made ke Anda');
+    });
+});
+
 describe('mentoring requests', () => {
     it('opens a request with its topic and description', async () => {
         const { conn, store, session } = setup({
@@ -200,6 +252,40 @@ describe('mentoring requests', () => {
         await session.mentoring.addAction(40, 'Foto', 1, '');
         expect(conn.sent('mentoring_close')).toEqual([{ type: 'mentoring_close', request: 11, rating: 5 }]);
         expect(conn.sent('mentoring_action_add')).toEqual([{ type: 'mentoring_action_add', room: 40, text: 'Foto', owner: 1 }]);
+    });
+});
+
+describe('the agency’s figures', () => {
+    it('asks for the chosen period, and keeps only the answer to the latest ask', async () => {
+        // The figures' answers come when the test says.
+        const answers = [];
+        const { conn, store, session } = setup();
+        const request = conn.request.bind(conn);
+        conn.request = (type, fields = {}) => {
+            if (type !== 'mentoring_figures') {
+                return request(type, fields);
+            }
+            conn.requests.push({ type, ...fields });
+            return new Promise((resolve) => answers.push(resolve));
+        };
+        conn.hello(DINAS);
+        await settle();
+        const now = Date.UTC(2025, 9, 14);
+        const first = session.mentoring.loadFigures('year', now);
+        const second = session.mentoring.loadFigures('days30', now);
+        expect(conn.sent('mentoring_figures')).toEqual([
+            { type: 'mentoring_figures', since_ts: Date.UTC(2024, 11, 31, 16, 0) },
+            { type: 'mentoring_figures', since_ts: now - 30 * 24 * 3600 * 1000 },
+        ]);
+        answers[1]({ topics: [], total: { requests: 2 } });
+        answers[0]({ topics: [], total: { requests: 9 } });
+        await Promise.all([first, second]);
+        expect(store.mentoring.figures).toMatchObject({ period: 'days30', total: { requests: 2 } });
+        const all = session.mentoring.loadFigures('all');
+        expect(conn.sent('mentoring_figures')[2]).toEqual({ type: 'mentoring_figures' });
+        answers[2]({ topics: [], total: null });
+        await all;
+        expect(store.mentoring.figures.period).toBe('all');
     });
 });
 

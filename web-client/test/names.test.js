@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLang } from '../src/i18n.js';
 import { ChatStore } from '../src/store.js';
 import { colourIndex } from '../src/text.js';
-import { roomAvatarId } from '../src/views/names.js';
+import { roomAvatarId, roomName } from '../src/views/names.js';
 
 const ME = { id: 1, username: 'ayu', name: 'Ayu', role: 'umkm' };
 const PEER = { id: 2, username: 'budi', name: 'Budi', role: 'student' };
@@ -31,5 +32,41 @@ describe('avatar colours', () => {
         store.setMe(ME);
         store.setRooms([{ id: 12, kind: 'group', title: 'Grup Endek', last_seq: 0, epoch: 'e' }]);
         expect(roomAvatarId(store, store.rooms.get(12))).toBe(12);
+    });
+});
+
+describe('mentoring room names', () => {
+    const AYU = { id: 1, username: 'ayu', name: 'Ni Luh Ayu Lestari', role: 'umkm' };
+    const MADE = { id: 2, username: 'made', name: 'I Made Wirawan', role: 'mentor' };
+    const DINAS = { id: 5, username: 'dinas', name: 'Komang Dewi', role: 'moderator' };
+    const REQ = { id: 11, business: AYU, mentor: MADE, topic: 'digital_marketing', status: 'active', room: 40, created_ts: 1 };
+    const ROOM = { id: 40, kind: 'mentoring', title: 'Pemasaran digital: Ni Luh Ayu Lestari', last_seq: 0, epoch: 'e' };
+
+    function seen(me) {
+        const store = new ChatStore();
+        store.setMe(me);
+        store.setRooms([ROOM]);
+        store.mentoring.setRequests([REQ]);
+        return roomName(store, store.rooms.get(40));
+    }
+
+    afterEach(() => setLang('id'));
+
+    it('name the topic and the other party, never the reader', () => {
+        expect(seen(AYU)).toBe('Pemasaran digital · I Made Wirawan');
+        expect(seen(MADE)).toBe('Pemasaran digital · Ni Luh Ayu Lestari');
+        setLang('en');
+        expect(seen(AYU)).toBe('Digital marketing · I Made Wirawan');
+    });
+
+    it('name the business and the mentor for staff', () => {
+        expect(seen(DINAS)).toBe('Ni Luh Ayu Lestari · I Made Wirawan');
+    });
+
+    it('keep the server title until the request is known', () => {
+        const store = new ChatStore();
+        store.setMe(AYU);
+        store.setRooms([ROOM]);
+        expect(roomName(store, store.rooms.get(40))).toBe('Pemasaran digital: Ni Luh Ayu Lestari');
     });
 });

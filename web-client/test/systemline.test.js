@@ -39,6 +39,26 @@ describe('system lines', () => {
         expect(line({ event: 'session_rescheduled', session: 1, starts_ts: TS })).toMatch(/^Sesi dijadwal ulang ke Kamis/);
     });
 
+    it('words a reminder for now, for one minute and for several', () => {
+        const reminder = (minutes) => ({ event: 'session_reminder', session: 1, starts_ts: TS, minutes });
+        expect(line(reminder(0))).toMatch(/^Sesi dimulai sekarang \(Kamis,? 5 Des 10\.00 WITA\)$/);
+        expect(line(reminder(1))).toMatch(/^Sesi dimulai 1 menit lagi \(/);
+        setLang('en');
+        expect(line(reminder(0), 'en')).toMatch(/^Session starting now \(Thursday,? 5 Dec 10:00 WITA\)$/);
+        expect(line(reminder(1), 'en')).toMatch(/^Session starts in 1 minute \(/);
+        expect(line(reminder(15), 'en')).toMatch(/^Session starts in 15 minutes \(/);
+    });
+
+    it('says which session was cancelled when the room knows it', () => {
+        const sessions = { 1: { id: 1, starts_ts: TS, status: 'cancelled' } };
+        const withSessions = (lang) => ({ ...opts(lang), session: (id) => sessions[id] || null });
+        const cancelled = (id) => JSON.stringify({ event: 'session_cancelled', session: id });
+        expect(systemLine(cancelled(1), withSessions('id'))).toMatch(/^Sesi Kamis,? 5 Des 10\.00 WITA dibatalkan$/);
+        expect(systemLine(cancelled(2), withSessions('id'))).toBe('Sesi dibatalkan');
+        setLang('en');
+        expect(systemLine(cancelled(1), withSessions('en'))).toMatch(/^Session on Thursday,? 5 Dec 10:00 WITA cancelled$/);
+    });
+
     it('never shows raw JSON: unknown and malformed lines are neutral', () => {
         const neutral = 'Ada pembaruan di ruang ini';
         expect(line({ event: 'class_started', class: 1 })).toBe(neutral);

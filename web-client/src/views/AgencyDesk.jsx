@@ -3,15 +3,23 @@
 // the mentorships under way (opened to read), and the figures.
 
 import { useEffect, useState } from 'preact/hooks';
-import { notice, t } from '../i18n.js';
-import { TOPICS } from '../mentoring.js';
+import { getLang, notice, t } from '../i18n.js';
+import { FIGURE_PERIODS, TOPICS } from '../mentoring.js';
+import { formatNumber } from '../numbers.js';
 import { formatDuration } from '../systemline.js';
+import { formatDateKey, utcToWita } from '../time.js';
 import { useAction } from './hooks.js';
 import { FormError, MentorPicker, RequestCard, Toggle, TransferForm, topicLabel } from './MentoringParts.jsx';
 
 function QueueItem({ session, store, req }) {
-    const [picking, setPicking] = useState(false);
+    const [picking, setPickingState] = useState(false);
     const action = useAction();
+    // Opening or closing the picker is a new step: the last one's error
+    // ("nobody available") no longer applies.
+    const setPicking = (on) => {
+        setPickingState(on);
+        action.setError(null);
+    };
     async function assign(mentorId) {
         const done = await action.run(async () => {
             try {
@@ -35,11 +43,12 @@ function QueueItem({ session, store, req }) {
                         session={session}
                         store={store}
                         topic={req.topic}
-                        exclude={req.status === 'offered' && req.mentor ? req.mentor.id : null}
+                        current={req.status === 'offered' && req.mentor ? req.mentor.id : null}
+                        currentLabel={t('mentoring.current_offer')}
                         busy={action.busy}
                         onPick={(m) => assign(m.user.id)}
                     />
-                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setPicking(false)}>
+                    <button type="button" class="btn btn--ghost btn--small" data-testid="picker-cancel" onClick={() => setPicking(false)}>
                         {t('chat.cancel')}
                     </button>
                 </div>
@@ -87,17 +96,18 @@ function ActiveItem({ session, store, req, onViewRoom }) {
 }
 
 function rating(avg, count) {
-    return count ? t('figures.rating_value', { avg: avg.toFixed(1), count }) : '–';
+    return count ? t('figures.rating_value', { avg: formatNumber(avg, { digits: 1 }), count: formatNumber(count) }) : '–';
 }
 
 // One topic's figures (or the total) as a small card: a table six columns
-// wide does not fit a phone.
+// wide does not fit a phone. Numbers are written as the reader's language
+// writes them ("4,0" in Indonesian).
 function FigureCard({ label, row, testid }) {
     const cells = [
-        ['figures.requests', row.requests],
-        ['figures.assigned', row.assigned],
+        ['figures.requests', formatNumber(row.requests)],
+        ['figures.assigned', formatNumber(row.assigned)],
         ['figures.wait', row.assigned ? formatDuration(row.wait_avg_s || 0) : '–'],
-        ['figures.sessions', row.sessions_held],
+        ['figures.sessions', formatNumber(row.sessions_held)],
         ['figures.rating', rating(row.rating_avg || 0, row.ratings || 0)],
     ];
     return (
@@ -107,7 +117,7 @@ function FigureCard({ label, row, testid }) {
                 {cells.map(([key, value]) => (
                     <Fragment key={key}>
                         <dt>{t(key)}</dt>
-                        <dd>{value}</dd>
+                        <dd data-testid={key.replace('figures.', 'figure-')}>{value}</dd>
                     </Fragment>
                 ))}
             </dl>
@@ -115,31 +125,60 @@ function FigureCard({ label, row, testid }) {
     );
 }
 
+function PeriodPicker({ period, since, busy, onChange }) {
+    return (
+        <label class="field">
+            <span class="field__label">{t('figures.period')}</span>
+            <select class="input" value={period} disabled={busy} onChange={(ev) => onChange(ev.currentTarget.value)} data-testid="figures-period">
+                {FIGURE_PERIODS.map((name) => (
+                    <option key={name} value={name}>
+                        {t(`figures.period_${name}`)}
+                    </option>
+                ))}
+            </select>
+            {since > 0 && (
+                <span class="field__hint" data-testid="figures-since">
+                    {t('figures.since', { date: formatDateKey(utcToWita(since).date, getLang()) })}
+                </span>
+            )}
+        </label>
+    );
+}
+
 function Figures({ session, store }) {
     const action = useAction();
     const figures = store.mentoring.figures;
+    // The period chosen last stays while the desk's tabs change.
+    const [period, setPeriod] = useState(figures ? figures.period : 'all');
+    const load = (which) => action.run(() => session.mentoring.loadFigures(which));
     useEffect(() => {
-        action.run(() => session.mentoring.loadFigures());
+        load(period);
     }, []);
-    const byTopic = new Map((figures ? figures.topics : []).map((row) => [row.topic, row]));
+    const choose = (which) => {
+        setPeriod(which);
+        load(which);
+    };
+    const shown = figures && figures.period === period ? figures : null;
+    const byTopic = new Map((shown ? shown.topics : []).map((row) => [row.topic, row]));
     return (
         <div class="msection" data-testid="figures">
             <div class="mform__row">
                 <h3 class="msection__title">{t('figures.title')}</h3>
-                <button type="button" class="btn btn--ghost btn--small" disabled={action.busy} data-testid="figures-refresh" onClick={() => action.run(() => session.mentoring.loadFigures())}>
+                <button type="button" class="btn btn--ghost btn--small" disabled={action.busy} data-testid="figures-refresh" onClick={() => load(period)}>
                     {t('figures.refresh')}
                 </button>
             </div>
+            <PeriodPicker period={period} since={shown ? shown.since : 0} busy={action.busy} onChange={choose} />
             <FormError error={action.error} />
-            {figures && (
-                <ul class="mlist">
-                    {figures.total && <FigureCard label={t('figures.total')} row={figures.total} testid="figures-total" />}
+            {shown && (
+                <ul class="mlist" data-testid="figures-list" data-period={shown.period}>
+                    {shown.total && <FigureCard label={t('figures.total')} row={shown.total} testid="figures-total" />}
                     {TOPICS.filter((name) => byTopic.has(name)).map((name) => (
                         <FigureCard key={name} label={topicLabel(name)} row={byTopic.get(name)} testid="figures-row" />
                     ))}
                 </ul>
             )}
-            {figures && byTopic.size === 0 && <p class="dialog__note">{t('figures.none')}</p>}
+            {shown && byTopic.size === 0 && <p class="dialog__note">{t('figures.none')}</p>}
         </div>
     );
 }

@@ -1,10 +1,12 @@
-// The live call on screen: the banner of an incoming call, and the call
-// itself (the other person's video large, one's own small, the state, and
-// the buttons to mute, turn the camera off and hang up).
+// The live call on screen: the banner of an incoming call, the call itself
+// (the other person's video large, one's own small, the state, and the
+// buttons to mute, turn the camera off and hang up), and the bar of a
+// room's call that this tab takes no part in.
 
 import { useEffect, useRef } from 'preact/hooks';
-import { t } from '../i18n.js';
-import { roomName } from './names.js';
+import { noticeText, t } from '../i18n.js';
+import { useAction } from './hooks.js';
+import { mentoringTitleParts, roomName } from './names.js';
 
 function Video({ stream, muted, testid, mirrored }) {
     const ref = useRef(null);
@@ -36,11 +38,15 @@ export function IncomingCall({ store, calls }) {
     }
     const room = store.rooms.get(call.room);
     const caller = store.userName(call.started_by) || t('chat.unknown_user', { id: call.started_by });
+    // The caller is the other party: under their name, the topic says
+    // which mentorship it is.
+    const req = store.mentoring.requestForRoom(call.room);
+    const about = req && req.business ? mentoringTitleParts(store, req).main : room && roomName(store, room);
     return (
         <div class="incoming" role="alertdialog" aria-labelledby="incoming-title" data-testid="incoming-call" data-call-id={call.id}>
             <div class="incoming__text">
                 <strong id="incoming-title">{t('call.incoming', { name: caller })}</strong>
-                {room && <span>{roomName(store, room)}</span>}
+                {about && <span data-testid="incoming-room">{about}</span>}
             </div>
             <div class="incoming__buttons">
                 <button type="button" class="btn btn--primary" data-testid="call-accept" onClick={() => calls.accept()}>
@@ -55,7 +61,7 @@ export function IncomingCall({ store, calls }) {
 }
 
 function endText(reason) {
-    const known = ['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict'];
+    const known = ['hangup', 'declined', 'missed', 'transfer', 'closed', 'disconnected', 'failed', 'conflict', 'rate_limited'];
     return t(`call.end_${known.includes(reason) ? reason : 'other'}`);
 }
 
@@ -117,5 +123,53 @@ export function CallPanel({ store, calls }) {
                 </div>
             </div>
         </section>
+    );
+}
+
+// A room's call that concerns the user but is not in this tab (after a
+// reload, in a second tab, while this tab is in another call): what it is,
+// and a way to end it, so that a call nobody here can reach does not ring
+// or run on unseen.
+export function CallElsewhere({ store, calls, roomId }) {
+    const action = useAction();
+    const state = store.mentoring.room(roomId);
+    const call = calls.elsewhere(state && state.call);
+    if (!call) {
+        return null;
+    }
+    const mine = store.isMe(call.started_by);
+    let text;
+    let button;
+    if (call.state === 'active') {
+        text = t('call.elsewhere_active');
+        button = t('call.end_elsewhere');
+    } else if (mine) {
+        text = t('call.elsewhere_calling');
+        button = t('call.cancel_ringing');
+    } else {
+        text = t('call.incoming', { name: store.userName(call.started_by) || t('chat.unknown_user', { id: call.started_by }) });
+        button = t('call.decline');
+    }
+    return (
+        <div class="callbar" role="status" data-testid="call-elsewhere" data-state={call.state} data-call-id={call.id}>
+            <span class="callbar__text">
+                <strong>{text}</strong>
+                <span class="callbar__hint">{t('call.elsewhere_hint')}</span>
+            </span>
+            <button
+                type="button"
+                class="btn btn--danger btn--small"
+                disabled={action.busy || store.connState !== 'online'}
+                data-testid="call-elsewhere-end"
+                onClick={() => action.run(() => calls.endElsewhere(call))}
+            >
+                {button}
+            </button>
+            {action.error && (
+                <p class="form-error callbar__error" role="alert" data-testid="call-elsewhere-error">
+                    {noticeText(action.error)}
+                </p>
+            )}
+        </div>
     );
 }

@@ -6,11 +6,12 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Avatar } from './Avatar.jsx';
+import { CallElsewhere } from './CallView.jsx';
 import { Composer } from './Composer.jsx';
 import { useMentoringViews } from './lazy.js';
 import { MessageList } from './MessageList.jsx';
 import { TypingIndicator } from './TypingIndicator.jsx';
-import { dmPeer, roomAvatarId, roomName } from './names.js';
+import { dmPeer, mentoringTitleParts, roomAvatarId, roomName } from './names.js';
 
 // Why nobody (or not this user) may write in a room; null when they may.
 function readOnlyReason(room, req) {
@@ -73,6 +74,20 @@ function Subtitle({ store, room }) {
             </span>
         );
     }
+    // A mentoring room always has its two: the line under the topic names
+    // the other party instead (for staff, the mentor under the business).
+    if (room.kind === 'mentoring') {
+        const req = store.mentoring.requestForRoom(room.id);
+        const parts = req && req.business ? mentoringTitleParts(store, req) : null;
+        if (!parts || !parts.other) {
+            return null;
+        }
+        return (
+            <span class="conv__sub conv__party" data-testid="conversation-party">
+                {parts.staff ? t('mentoring.mentor_is', { name: parts.other }) : parts.other}
+            </span>
+        );
+    }
     const members = store.members.get(room.id);
     return members ? <span class="conv__sub">{t('chat.members', { count: members.size })}</span> : null;
 }
@@ -87,6 +102,10 @@ export function Conversation({ store, session, room, onBack }) {
     const mentoring = room.kind === 'mentoring';
     const req = mentoring ? store.mentoring.requestForRoom(room.id) : null;
     const readOnly = mentoring ? readOnlyReason(room, req) : null;
+    // A mentoring room's header puts its topic (for staff, the business) on
+    // the first line and the other party on the second; the room list and
+    // the section's label have both on one.
+    const title = mentoring && req && req.business ? mentoringTitleParts(store, req).main : name;
 
     useEffect(() => {
         if (mentoring) {
@@ -134,7 +153,7 @@ export function Conversation({ store, session, room, onBack }) {
             />
             <div class="conv__titles">
                 <h2 class="conv__title" data-testid="conversation-title">
-                    {name}
+                    {title}
                 </h2>
                 <Subtitle store={store} room={room} />
             </div>
@@ -184,6 +203,7 @@ export function Conversation({ store, session, room, onBack }) {
             data-room-id={room.id}
         >
             {head}
+            <CallElsewhere store={store} calls={session.calls} roomId={room.id} />
             <div class="tabs conv__tabs" role="tablist">
                 {['chat', 'details'].map((which) => (
                     <button

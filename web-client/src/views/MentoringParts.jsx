@@ -129,22 +129,25 @@ export function ConfirmButton({ label, question, yes, onConfirm, busy, testid })
     );
 }
 
-function MentorRow({ mentor, online, onPick, busy }) {
+function MentorRow({ mentor, onPick, busy, current }) {
     const u = mentor.user;
+    const online = mentor.online;
     return (
         <li>
             <button
                 type="button"
-                class="person"
-                disabled={busy}
+                class={`person${current ? ' person--current' : ''}`}
+                disabled={busy || Boolean(current)}
                 data-testid="mentor-option"
                 data-username={u.username}
                 data-available={mentor.available ? 'true' : 'false'}
+                data-current={current ? 'true' : 'false'}
                 onClick={() => onPick(mentor)}
             >
                 <span class={`dot ${online ? 'dot--on' : 'dot--off'}`} aria-hidden="true" />
                 <span class="person__text">
                     <span class="person__name">{u.name}</span>
+                    {current && <span class="person__current">{current}</span>}
                     <span class="person__meta">
                         {mentor.available ? t('mentoring.available') : t('mentoring.unavailable')}
                         {' · '}
@@ -159,28 +162,35 @@ function MentorRow({ mentor, online, onPick, busy }) {
     );
 }
 
-// Mentors to choose from: those of the topic first (available and least
-// loaded on top), then, when `all`, the others.
-export function MentorPicker({ session, store, topic, exclude = null, all = false, onPick, busy }) {
+// Mentors to choose from for a request: those of its topic first
+// (available and least loaded on top), then, under their own heading, every
+// other mentor. `current` is the mentor who holds the request now: listed,
+// marked with `currentLabel`, and not to be picked again.
+export function MentorPicker({ session, store, topic, current = null, currentLabel = '', onPick, busy }) {
     const state = store.mentoring;
     const [loadError, setLoadError] = useState(null);
     useEffect(() => {
         session.mentoring.loadMentors().catch((err) => setLoadError(err));
     }, []);
-    const matching = state.mentorsFor(topic, { exclude });
-    const others = all ? state.mentorsFor(null, { exclude }).filter((m) => !matching.includes(m)) : [];
-    const list = matching.concat(others);
+    const { matching, others } = state.pickerGroups(topic);
+    const row = (m) => (
+        <MentorRow key={m.user.id} mentor={m} onPick={onPick} busy={busy} current={m.user.id === current ? currentLabel : null} />
+    );
     return (
         <div class="picker" data-testid="mentor-picker">
             {loadError && <p class="form-error">{t('mentoring.mentors_failed')}</p>}
-            {list.length === 0 ? (
-                <p class="dialog__note">{t('mentoring.no_mentors')}</p>
+            {matching.length === 0 ? (
+                <p class="dialog__note" data-testid="mentor-none">{t('mentoring.no_mentors')}</p>
             ) : (
-                <ul class="people">
-                    {list.map((m) => (
-                        <MentorRow key={m.user.id} mentor={m} online={m.online} onPick={onPick} busy={busy} />
-                    ))}
+                <ul class="people" data-testid="mentor-matching">
+                    {matching.map(row)}
                 </ul>
+            )}
+            {others.length > 0 && (
+                <div data-testid="mentor-others">
+                    <p class="picker__heading">{t('mentoring.other_mentors')}</p>
+                    <ul class="people">{others.map(row)}</ul>
+                </div>
             )}
         </div>
     );
@@ -199,6 +209,10 @@ function ReasonField({ value, onInput, label, testid }) {
 export function DeclineForm({ session, req, onDone }) {
     const [reason, setReason] = useState('');
     const action = useAction();
+    const edit = (value) => {
+        setReason(value);
+        action.setError(null);
+    };
     async function submit(ev) {
         ev.preventDefault();
         const text = trimSpace(reason);
@@ -217,7 +231,7 @@ export function DeclineForm({ session, req, onDone }) {
     }
     return (
         <form class="mform" onSubmit={submit} data-testid="decline-form">
-            <ReasonField value={reason} onInput={setReason} label={t('mentoring.decline_reason')} testid="decline-reason" />
+            <ReasonField value={reason} onInput={edit} label={t('mentoring.decline_reason')} testid="decline-reason" />
             <FormError error={action.error} />
             <div class="mform__row">
                 <button type="submit" class="btn btn--danger btn--small" disabled={action.busy} data-testid="decline-submit">
@@ -235,6 +249,15 @@ export function TransferForm({ session, store, req, onDone }) {
     const [note, setNote] = useState('');
     const [target, setTarget] = useState(null);
     const action = useAction();
+    // A message about what was missing goes once it is no longer so.
+    const pick = (mentor) => {
+        setTarget(mentor);
+        action.setError(null);
+    };
+    const edit = (value) => {
+        setNote(value);
+        action.setError(null);
+    };
     async function submit(ev) {
         ev.preventDefault();
         const text = trimSpace(note);
@@ -261,14 +284,21 @@ export function TransferForm({ session, store, req, onDone }) {
             {target ? (
                 <p class="mform__picked" data-testid="transfer-target">
                     {t('mentoring.transfer_to', { name: target.user.name })}{' '}
-                    <button type="button" class="btn btn--link btn--small" onClick={() => setTarget(null)}>
+                    <button type="button" class="btn btn--link btn--small" data-testid="transfer-change" onClick={() => pick(null)}>
                         {t('mentoring.change')}
                     </button>
                 </p>
             ) : (
-                <MentorPicker session={session} store={store} topic={req.topic} exclude={current} all onPick={setTarget} />
+                <MentorPicker
+                    session={session}
+                    store={store}
+                    topic={req.topic}
+                    current={current}
+                    currentLabel={t(req.status === 'offered' ? 'mentoring.current_offer' : 'mentoring.current_mentor')}
+                    onPick={pick}
+                />
             )}
-            <ReasonField value={note} onInput={setNote} label={t('mentoring.transfer_note')} testid="transfer-note" />
+            <ReasonField value={note} onInput={edit} label={t('mentoring.transfer_note')} testid="transfer-note" />
             <FormError error={action.error} />
             <div class="mform__row">
                 <button type="submit" class="btn btn--primary btn--small" disabled={action.busy} data-testid="transfer-submit">

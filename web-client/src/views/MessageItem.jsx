@@ -5,10 +5,9 @@ import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { errorText, getLang, t } from '../i18n.js';
 import { linkParts } from '../links.js';
-import { systemLine } from '../systemline.js';
 import { preview } from '../text.js';
 import { formatTime } from '../time.js';
-import { anyUserName, userName } from './names.js';
+import { userName } from './names.js';
 
 export function messageKey(msg) {
     return msg.pending ? `c-${msg.client_id}` : `s-${msg.seq}`;
@@ -118,9 +117,10 @@ function Unsent({ msg, session }) {
 }
 
 // The list passes everything a message shows besides the store itself
-// (author names, the quoted message, the language), so an unchanged message
-// is not rendered again when the store or the composer changes.
-const PROPS = ['msg', 'showAuthor', 'readLabel', 'open', 'onToggle', 'handlers', 'author', 'quoted', 'quotedAuthor', 'lang', 'mine', 'session', 'store'];
+// (author names, a system line's sentence, the quoted message, the
+// language), so an unchanged message is not rendered again when the store
+// or the composer changes, and one whose names became known is.
+const PROPS = ['msg', 'systemText', 'showAuthor', 'readLabel', 'open', 'onToggle', 'handlers', 'author', 'quoted', 'quotedAuthor', 'lang', 'mine', 'session', 'store'];
 
 export function sameMessageProps(a, b) {
     return PROPS.every((k) => a[k] === b[k]);
@@ -128,10 +128,9 @@ export function sameMessageProps(a, b) {
 
 export const MessageItem = memo(MessageItemView, sameMessageProps);
 
-function MessageItemView({ store, session, msg, showAuthor, readLabel, open, onToggle, handlers }) {
+function MessageItemView({ store, session, msg, systemText: text, showAuthor, readLabel, open, onToggle, handlers }) {
     const mine = store.isMe(msg.from);
     if (msg.kind === 'system') {
-        const text = systemLine(msg.body, { name: (id) => anyUserName(store, id), lang: getLang() });
         return (
             <div class="msg msg--system" data-testid="message" data-kind="system" data-seq={msg.seq}>
                 <p class="msg__body" data-testid="system-line">{text}</p>

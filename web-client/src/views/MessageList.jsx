@@ -9,6 +9,7 @@ import { dayKey, formatDate, relativeDay } from '../time.js';
 import { MessageItem, messageKey } from './MessageItem.jsx';
 import { olderStart, windowStart } from './msgwindow.js';
 import { userName } from './names.js';
+import { systemText } from './systemtext.js';
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 60;
@@ -190,6 +191,7 @@ export function MessageList({ store, session, room, items, handlers }) {
                 store={store}
                 session={session}
                 msg={msg}
+                systemText={msg.kind === 'system' ? systemText(store, msg) : null}
                 mine={store.isMe(msg.from)}
                 author={userName(store, msg.from)}
                 quoted={quoted}

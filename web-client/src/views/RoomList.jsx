@@ -1,11 +1,11 @@
 // The list of conversations: name, last message, its time, unread count.
 
 import { getLang, t } from '../i18n.js';
-import { systemLine } from '../systemline.js';
 import { preview } from '../text.js';
 import { formatShortDate, formatTime, relativeDay } from '../time.js';
 import { Avatar } from './Avatar.jsx';
-import { anyUserName, dmPeer, roomAvatarId, roomName, userName } from './names.js';
+import { dmPeer, roomAvatarId, roomName, userName } from './names.js';
+import { systemText } from './systemtext.js';
 
 function lastLine(store, room) {
     const last = room.last;
@@ -16,7 +16,7 @@ function lastLine(store, room) {
         return t('rooms.deleted');
     }
     if (last.kind === 'system') {
-        return preview(systemLine(last.body, { name: (id) => anyUserName(store, id) }));
+        return preview(systemText(store, last));
     }
     const text = preview(last.body);
     if (store.isMe(last.from)) {

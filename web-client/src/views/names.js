@@ -1,7 +1,7 @@
 // How people and rooms are named on screen.
 
 import { t } from '../i18n.js';
-import { TOPICS } from '../mentoring.js';
+import { TOPICS, isStaff } from '../mentoring.js';
 
 // A mentoring topic's label in the reader's language.
 export function topicLabel(topic) {
@@ -71,9 +71,37 @@ export function roomAvatarId(store, room) {
     return room.id;
 }
 
+// A mentoring room as its reader sees it: the topic and the other party
+// (the business sees "Pemasaran digital · <mentor>", the mentor
+// "Pemasaran digital · <business>"), and for staff, who read many rooms of
+// every topic, the business and the mentor. One's own name never takes up
+// the width of a phone's header.
+// The conversation's header shows the two parts on two lines, the room
+// list on one.
+export function mentoringTitleParts(store, req) {
+    const business = req.business ? req.business.name : '';
+    const mentor = req.mentor ? req.mentor.name : '';
+    if (isStaff(store.me)) {
+        return { staff: true, main: business, other: mentor };
+    }
+    const other = req.business && store.isMe(req.business.id) ? mentor : business;
+    return { staff: false, main: topicLabel(req.topic), other };
+}
+
+function mentoringTitle(store, req) {
+    const { staff, main, other } = mentoringTitleParts(store, req);
+    if (!other) {
+        return main;
+    }
+    return staff
+        ? t('rooms.mentoring_title_staff', { business: main, mentor: other })
+        : t('rooms.mentoring_title', { topic: main, name: other });
+}
+
 // A DM is named after the other person; a mentoring room after its topic
-// and business, in the reader's language once its request is known (the
-// server's title is in Indonesian); any other room by its title.
+// and the other party, in the reader's language once its request is known
+// (the server's title, until then, is in Indonesian and names the
+// business); any other room by its title.
 export function roomName(store, room) {
     if (room.kind === 'dm') {
         const peer = dmPeer(store, room);
@@ -82,7 +110,7 @@ export function roomName(store, room) {
     if (room.kind === 'mentoring') {
         const req = store.mentoring && store.mentoring.requestForRoom(room.id);
         if (req && req.business) {
-            return t('rooms.mentoring_title', { topic: topicLabel(req.topic), name: req.business.name });
+            return mentoringTitle(store, req);
         }
         return room.title || t('rooms.mentoring');
     }
