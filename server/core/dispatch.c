@@ -216,16 +216,18 @@ static void note_bad_request(struct conn *c)
 static enum status check_access(const struct request_def *def, struct req *r)
 {
     const struct conn *c = r->conn;
-    if (!def->needs_user) {
-        return STATUS_OK;
-    }
-    if (c->session.user == 0) {
+    if (def->needs_user && c->session.user == 0) {
         return STATUS_UNAUTHENTICATED;
     }
-    if ((def->roles & session_role_bit(c->session.role)) == 0) {
+    if (def->needs_user && (def->roles & session_role_bit(c->session.role)) == 0) {
         return STATUS_FORBIDDEN;
     }
-    /* Budgets are the user's, shared by all their connections. */
+    /* Budgets are the user's, shared by all their connections, and count
+     * every request of a logged-in connection, ping included. Anonymous
+     * ones can only ping and log in, which has limits of its own. */
+    if (c->session.user == 0) {
+        return STATUS_OK;
+    }
     bool write = (def->flags & REQ_WRITE) != 0;
     if (ratelimit_request(c->session.user, write, conn_now_ms(), &r->retry_ms) != STATUS_OK) {
         log_debug("dispatch", "rate limited", "user=%llu type=%s",

@@ -36,6 +36,8 @@ struct failures {
     unsigned count;
     uint64_t settled_ms;
     uint64_t latest_ms;
+    /* A refusal since the latest failure was reported. */
+    bool refusal_told;
 };
 
 struct user_state {
@@ -125,6 +127,15 @@ static void failures_add(struct failures *f, uint64_t now_ms)
     }
     f->count++;
     f->latest_ms = now_ms;
+    f->refusal_told = false;
+}
+
+/* True for the first refusal after the latest failure. */
+static bool failures_tell(struct failures *f)
+{
+    bool first = !f->refusal_told;
+    f->refusal_told = true;
+    return first;
 }
 
 /* ---- the maps ---------------------------------------------------------------- */
@@ -245,24 +256,27 @@ enum status ratelimit_request(uint64_t user, bool write, uint64_t now_ms, uint64
 /* ---- logins and registrations ----------------------------------------------------- */
 
 enum status ratelimit_login_attempt(const char *username, size_t username_len, uint64_t addr,
-                                    uint64_t now_ms, uint64_t *retry_ms)
+                                    uint64_t now_ms, uint64_t *retry_ms, bool *first)
 {
     const struct config *cfg = app.cfg;
     struct failures *account = entry(&accounts, name_key(username, username_len), sizeof(*account));
     struct addr_state *a = addr == 0 ? NULL : entry(&addrs, addr, sizeof(*a));
 
-    uint64_t wait = 0;
+    uint64_t account_wait = 0, addr_wait = 0;
     if (account != NULL) {
         failures_settle(account, RATELIMIT_ACCOUNT_DECAY_MS, now_ms);
-        wait = failures_wait(account, cfg->login_failures, now_ms);
+        account_wait = failures_wait(account, cfg->login_failures, now_ms);
     }
     if (a != NULL) {
         failures_settle(&a->logins, RATELIMIT_ADDR_DECAY_MS, now_ms);
-        uint64_t w = failures_wait(&a->logins, cfg->login_failures_ip, now_ms);
-        wait = w > wait ? w : wait;
+        addr_wait = failures_wait(&a->logins, cfg->login_failures_ip, now_ms);
     }
-    if (wait > 0) {
-        *retry_ms = wait;
+    *first = false;
+    if (account_wait > 0 || addr_wait > 0) {
+        bool told_account = account_wait > 0 && failures_tell(account);
+        bool told_addr = addr_wait > 0 && failures_tell(&a->logins);
+        *first = told_account || told_addr;
+        *retry_ms = account_wait > addr_wait ? account_wait : addr_wait;
         return STATUS_RATE_LIMITED;
     }
 

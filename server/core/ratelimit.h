@@ -54,10 +54,11 @@ enum status ratelimit_request(uint64_t user, bool write, uint64_t now_ms, uint64
  * throttled before any of their checks returns; ratelimit_login_succeeded
  * takes it back. After a few failures each further attempt must wait,
  * twice as long each time, up to a cap. STATUS_RATE_LIMITED with *retry_ms
- * while the account or the address must wait.
+ * while the account or the address must wait; *first is set on the first
+ * such refusal of a wait, for the audit log.
  */
 enum status ratelimit_login_attempt(const char *username, size_t username_len, uint64_t addr,
-                                    uint64_t now_ms, uint64_t *retry_ms);
+                                    uint64_t now_ms, uint64_t *retry_ms, bool *first);
 void ratelimit_login_succeeded(const char *username, size_t username_len, uint64_t addr);
 
 /* A new account from `addr`: STATUS_RATE_LIMITED with *retry_ms when the

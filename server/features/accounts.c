@@ -172,7 +172,10 @@ static enum status handle_register(struct req *r)
 struct login_job {
     accounts_login_fn cb;
     void *ud;
+    /* `found`: the account exists. `checked`: the password was checked
+     * against its record, not the dummy one. */
     bool found;
+    bool checked;
     struct store_user user;
     char username[STORE_USERNAME_MAX + 1];
     size_t username_len;
@@ -186,7 +189,7 @@ static void login_verified(void *ud, enum status st, bool match)
     uint8_t hash[32];
 
     hashing--;
-    if (st == STATUS_OK && (!job->found || !match)) {
+    if (st == STATUS_OK && (!job->checked || !match)) {
         st = STATUS_UNAUTHENTICATED;
     }
     if (st == STATUS_OK) {
@@ -229,10 +232,15 @@ enum status accounts_login(const char *username, size_t username_len, const char
         *retry_ms = 1000;
         return STATUS_RATE_LIMITED;
     }
-    if (ratelimit_login_attempt(username, username_len, addr_key, conn_now_ms(), retry_ms) !=
-        STATUS_OK) {
-        log_debug("audit", "login throttled", "ip=%s retry_ms=%llu", addr,
-                  (unsigned long long)*retry_ms);
+    bool first_refusal = false;
+    if (ratelimit_login_attempt(username, username_len, addr_key, conn_now_ms(), retry_ms,
+                                &first_refusal) != STATUS_OK) {
+        /* One line per wait: further refusals cost the guesser nothing and
+         * would only flood the log. */
+        if (first_refusal) {
+            log_warn("audit", "login refused: waiting after failed logins", "ip=%s retry_ms=%llu",
+                     addr, (unsigned long long)*retry_ms);
+        }
         return STATUS_RATE_LIMITED;
     }
 
@@ -246,12 +254,15 @@ enum status accounts_login(const char *username, size_t username_len, const char
     memcpy(job->username, username, job->username_len);
     snprintf(job->addr, sizeof(job->addr), "%s", addr);
 
-    /* An unknown user is checked against a dummy record, taking as long. */
+    /* An unknown user, or a password no account can have, is checked
+     * against a dummy record, taking as long; the audit line still names
+     * an account that exists. */
     job->found =
-        valid_username(username, username_len) && valid_password(password_len) &&
+        valid_username(username, username_len) &&
         store_user_by_name(app.store, username, &job->user, record, sizeof(record)) == STATUS_OK;
+    job->checked = job->found && valid_password(password_len);
     enum status st = auth_password_verify(app.loop, password, password_len,
-                                          job->found ? record : NULL, login_verified, job);
+                                          job->checked ? record : NULL, login_verified, job);
     if (st != STATUS_OK) {
         free(job);
         return st;

@@ -170,6 +170,39 @@ describe('13 limits', { timeout: 120000 }, () => {
         assert.doesNotMatch(logs, new RegExp(DEFAULT_PASSWORD));
     });
 
+    it('audits a guess at an account by the account, short passwords and waits included', async () => {
+        const s = await server(['--login-failures', '1']);
+        const u = await newUser(s.url, { prefix: 'pendek' });
+        clients.push(u.client);
+        const c = await connect(s.url);
+        clients.push(c);
+        // Shorter than any password can be: still a guess at this account.
+        assert.equal((await c.requestError('login', { username: u.username, password: 'abc' })).code, 'unauthenticated');
+        for (let i = 0; i < 3; i++) {
+            assert.equal((await c.requestError('login', { username: u.username, password: 'abcdefgh' })).code,
+                'rate_limited');
+        }
+        const logs = s.logs();
+        assert.match(logs, new RegExp(`mod=audit msg="login failed" user=${u.user.id} ip=`));
+        assert.doesNotMatch(logs, /user=unknown/);
+        // The refusals of one wait make one line, not one each.
+        assert.equal(logs.split('msg="login refused: waiting after failed logins"').length - 1, 1);
+    });
+
+    it('counts pings of a logged-in user against the request budget', async () => {
+        const s = await server(['--req-rate', '1', '--req-burst', '3']);
+        const u = await newUser(s.url, { prefix: 'pinger' });
+        clients.push(u.client);
+        const other = await connectAs(s.url, u.token);
+        clients.push(other);
+        // Logging in and `auth` come before the user is known: not counted.
+        await other.request('ping');
+        await u.client.request('ping');
+        await other.request('ping');
+        const err = await u.client.requestError('ping');
+        assert.equal(err.code, 'rate_limited');
+    });
+
     it('failed logins from one address across accounts are throttled too', async () => {
         const s = await server(['--login-failures-ip', '4']);
         const c = await connect(s.url);
