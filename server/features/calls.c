@@ -31,6 +31,7 @@
 #include "log.h"
 #include "presence.h"
 #include "session.h"
+#include "sysline.h"
 
 #define CALLS_DATA_MAX 16000
 /* Members a call's room may have; a mentoring room has two. */
@@ -88,38 +89,10 @@ static void publish_call(const struct store_call *c)
     }
 }
 
-static void system_stored(void *ud, enum status st, const struct store_message *m, bool duplicate)
-{
-    if (st != STATUS_OK) {
-        log_error("calls", "could not post a system line", "status=%s", status_code(st));
-        return;
-    }
-    struct proto_buf *b = encode_message_event(m);
-    if (b != NULL) {
-        cluster_room_event(m->room, m->seq, 0, 0, 0, b);
-        proto_buf_unref(b);
-    }
-}
-
-/* Posts `body` (a JSON object of numbers and fixed words) as a system line. */
-static void post_system(uint64_t room, const char *body, int len)
-{
-    if (len <= 0) {
-        return;
-    }
-    enum status st = store_append(app.store, room, 0, "system", body, (size_t)len, "", 0, 0,
-                                  system_stored, NULL);
-    if (st != STATUS_OK) {
-        log_error("calls", "could not queue a system line", "status=%s", status_code(st));
-    }
-}
-
 static void post_started(const struct store_call *c)
 {
-    char body[128];
-    int len = snprintf(body, sizeof(body), "{\"event\":\"call_started\",\"call\":%llu,\"by\":%llu}",
-                       (unsigned long long)c->id, (unsigned long long)c->started_by);
-    post_system(c->room, body, len);
+    sysline_post(c->room, "{\"event\":\"call_started\",\"call\":%llu,\"by\":%llu}",
+                 (unsigned long long)c->id, (unsigned long long)c->started_by);
 }
 
 /* The call's length counts from its acceptance: a call never answered
@@ -130,12 +103,10 @@ static void post_ended(const struct store_call *c)
     if (c->accepted_ts != 0 && c->ended_ts > c->accepted_ts) {
         duration_s = (c->ended_ts - c->accepted_ts) / 1000;
     }
-    char body[160];
-    int len = snprintf(body, sizeof(body),
-                       "{\"event\":\"call_ended\",\"call\":%llu,\"reason\":\"%s\","
-                       "\"duration_s\":%llu}",
-                       (unsigned long long)c->id, c->end_reason, (unsigned long long)duration_s);
-    post_system(c->room, body, len);
+    sysline_post(c->room,
+                 "{\"event\":\"call_ended\",\"call\":%llu,\"reason\":\"%s\","
+                 "\"duration_s\":%llu}",
+                 (unsigned long long)c->id, c->end_reason, (unsigned long long)duration_s);
 }
 
 /* ---- timers ------------------------------------------------------------------ */

@@ -1,6 +1,5 @@
 #include "mentoring.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "presence.h"
 #include "session.h"
+#include "sysline.h"
 #include "store_mentoring.h"
 #include "text.h"
 
@@ -414,41 +414,6 @@ static void member_event(struct proto_writer *w, uint64_t room, uint64_t user, c
     proto_kv_uint(w, "room", room);
     proto_kv_uint(w, "user", user);
     proto_kv_cstr(w, "action", action);
-}
-
-static void system_stored(void *ud, enum status st, const struct store_message *m, bool duplicate)
-{
-    if (st != STATUS_OK) {
-        log_warn("mentoring", "system line not stored", "code=%s", status_code(st));
-        return;
-    }
-    struct proto_buf *b = encode_message_event(m);
-    if (b != NULL) {
-        cluster_room_event(m->room, m->seq, 0, 0, 0, b);
-        proto_buf_unref(b);
-    }
-}
-
-/* Posts a system line to `room`: a JSON object of numbers and fixed words
- * that clients translate. */
-static void post_system(uint64_t room, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void post_system(uint64_t room, const char *fmt, ...)
-{
-    char body[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(body, sizeof(body), fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= sizeof(body)) {
-        return;
-    }
-    enum status st = store_append(app.store, room, 0, "system", body, (size_t)len, "", 0, 0,
-                                  system_stored, NULL);
-    if (st != STATUS_OK) {
-        log_warn("mentoring", "system line not queued", "room=%llu code=%s",
-                 (unsigned long long)room, status_code(st));
-    }
 }
 
 /* ---- announcing changes ------------------------------------------------------ */
@@ -901,8 +866,8 @@ static enum status handle_accept(struct req *r)
     member_event(&w, after.room, after.mentor.id, "added");
     send_to_user(after.mentor.id, &w);
     announce(&q, &after, true);
-    post_system(after.room, "{\"event\":\"mentoring_started\",\"request\":%llu,\"mentor\":%llu}",
-                (unsigned long long)after.id, (unsigned long long)after.mentor.id);
+    sysline_post(after.room, "{\"event\":\"mentoring_started\",\"request\":%llu,\"mentor\":%llu}",
+                 (unsigned long long)after.id, (unsigned long long)after.mentor.id);
     return STATUS_OK;
 }
 
@@ -957,9 +922,9 @@ static void move_room(const struct store_mrequest *q, uint64_t from, uint64_t to
     send_to_room(q->room, 0, &w);
     member_event(&w, q->room, to, "added");
     send_to_user(to, &w);
-    post_system(q->room,
-                "{\"event\":\"mentoring_transferred\",\"request\":%llu,\"from\":%llu,\"to\":%llu}",
-                (unsigned long long)q->id, (unsigned long long)from, (unsigned long long)to);
+    sysline_post(q->room,
+                 "{\"event\":\"mentoring_transferred\",\"request\":%llu,\"from\":%llu,\"to\":%llu}",
+                 (unsigned long long)q->id, (unsigned long long)from, (unsigned long long)to);
 }
 
 static enum status handle_transfer(struct req *r)
@@ -1069,8 +1034,8 @@ static enum status handle_close(struct req *r)
         log_error("mentoring", "could not end the call", "room=%llu",
                   (unsigned long long)after.room);
     }
-    post_system(after.room, "{\"event\":\"mentoring_closed\",\"request\":%llu,\"rating\":%u}",
-                (unsigned long long)after.id, after.rating);
+    sysline_post(after.room, "{\"event\":\"mentoring_closed\",\"request\":%llu,\"rating\":%u}",
+                 (unsigned long long)after.id, after.rating);
     reply_request(r, &after);
     announce(&q, &after, true);
     announce_cancelled_sessions(&after);
@@ -1429,8 +1394,8 @@ static enum status handle_session_add(struct req *r)
         return st;
     }
     reply_and_publish_session(r, &s);
-    post_system(room, "{\"event\":\"session_scheduled\",\"session\":%llu,\"starts_ts\":%llu}",
-                (unsigned long long)s.id, (unsigned long long)s.starts_ts);
+    sysline_post(room, "{\"event\":\"session_scheduled\",\"session\":%llu,\"starts_ts\":%llu}",
+                 (unsigned long long)s.id, (unsigned long long)s.starts_ts);
     return STATUS_OK;
 }
 
@@ -1493,9 +1458,9 @@ static enum status handle_session_update(struct req *r)
     }
     reply_and_publish_session(r, &after);
     if (after.starts_ts != before.starts_ts) {
-        post_system(after.room,
-                    "{\"event\":\"session_rescheduled\",\"session\":%llu,\"starts_ts\":%llu}",
-                    (unsigned long long)after.id, (unsigned long long)after.starts_ts);
+        sysline_post(after.room,
+                     "{\"event\":\"session_rescheduled\",\"session\":%llu,\"starts_ts\":%llu}",
+                     (unsigned long long)after.id, (unsigned long long)after.starts_ts);
     }
     return STATUS_OK;
 }
@@ -1514,8 +1479,8 @@ static enum status handle_session_cancel(struct req *r)
         return st;
     }
     reply_and_publish_session(r, &after);
-    post_system(after.room, "{\"event\":\"session_cancelled\",\"session\":%llu}",
-                (unsigned long long)after.id);
+    sysline_post(after.room, "{\"event\":\"session_cancelled\",\"session\":%llu}",
+                 (unsigned long long)after.id);
     return STATUS_OK;
 }
 
@@ -1817,11 +1782,11 @@ static void remind(void *ud, const struct store_msession *s)
         return;
     }
     uint64_t minutes = s->starts_ts > now ? (s->starts_ts - now + 59999) / 60000 : 0;
-    post_system(s->room,
-                "{\"event\":\"session_reminder\",\"session\":%llu,\"starts_ts\":%llu,"
-                "\"minutes\":%llu}",
-                (unsigned long long)s->id, (unsigned long long)s->starts_ts,
-                (unsigned long long)minutes);
+    sysline_post(s->room,
+                 "{\"event\":\"session_reminder\",\"session\":%llu,\"starts_ts\":%llu,"
+                 "\"minutes\":%llu}",
+                 (unsigned long long)s->id, (unsigned long long)s->starts_ts,
+                 (unsigned long long)minutes);
 }
 
 static void reminder_scan(uv_timer_t *timer)
