@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { closeAll, connect, connectAs, login, newUser } from '../lib/client.mjs';
-import { startRedis } from '../lib/redis.mjs';
+import { startCluster } from '../lib/cluster.mjs';
 import { addUser, makeTempDir, startServer } from '../lib/server.mjs';
 import { send, sleep } from '../lib/util.mjs';
 
@@ -525,8 +525,8 @@ describe('11 calls across a restart', { timeout: 60000 }, () => {
 });
 
 describe('11 calls across two processes', { timeout: 60000 }, () => {
-    let redis;
-    const nodes = [];
+    let cluster;
+    let nodes;
     const clients = [];
     let mentor;
     let mod;
@@ -553,23 +553,21 @@ describe('11 calls across two processes', { timeout: 60000 }, () => {
     }
 
     before(async () => {
-        redis = await startRedis();
-        const dataDir = makeTempDir();
-        await addUser(dataDir, MENTOR);
-        await addUser(dataDir, MOD);
-        for (let i = 0; i < 2; i++) {
-            nodes.push(await startServer({ dataDir, args: ['--redis', redis.url, '--call-ring-s', String(RING_S)] }));
-        }
+        cluster = await startCluster(2, {
+            args: ['--call-ring-s', String(RING_S)],
+            prepare: async (dataDir) => {
+                await addUser(dataDir, MENTOR);
+                await addUser(dataDir, MOD);
+            },
+        });
+        nodes = cluster.nodes;
         mentor = await loginOn(nodes[1], MENTOR);
         mod = await loginOn(nodes[0], MOD);
     });
 
     after(async () => {
         await closeAll(clients);
-        for (const n of nodes) {
-            await n.stop();
-        }
-        await redis?.stop();
+        await cluster?.stop();
     });
 
     it('rings, is accepted and relays signals between processes, and the ring timer leaves it be', async () => {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { closeAll, connectAs, newUser } from '../lib/client.mjs';
-import { startRedis } from '../lib/redis.mjs';
-import { makeTempDir, startServer } from '../lib/server.mjs';
+import { startCluster } from '../lib/cluster.mjs';
+import { startServer } from '../lib/server.mjs';
 import { sleep, waitFor } from '../lib/util.mjs';
 
 const ROUNDS = 25;
@@ -107,24 +107,18 @@ describe('16 removal racing with sends, one process', { timeout: 180000 }, () =>
 });
 
 describe('16 removal racing with sends, two processes', { timeout: 180000 }, () => {
-    let redis;
-    const nodes = [];
+    let cluster;
+    let nodes;
     const clients = [];
 
     before(async () => {
-        redis = await startRedis();
-        const dataDir = makeTempDir();
-        for (let i = 0; i < 2; i++) {
-            nodes.push(await startServer({ dataDir, args: ['--redis', redis.url] }));
-        }
+        cluster = await startCluster(2);
+        nodes = cluster.nodes;
     });
 
     after(async () => {
         await closeAll(clients);
-        for (const n of nodes) {
-            await n.stop();
-        }
-        await redis?.stop();
+        await cluster?.stop();
     });
 
     it(`holds in ${ROUNDS} races, with the removal and the sends on different processes`, async () => {
