@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TABLES, errorNotice, errorText, getLang, initLang, notice, noticeText, setLang, t } from '../src/i18n.js';
+import { memoryStorage } from './storage.js';
 
 const ERROR_CODES = [
     'bad_request',
@@ -16,10 +17,6 @@ const ERROR_CODES = [
     'internal',
 ];
 
-function memoryStorage(initial = {}) {
-    const map = new Map(Object.entries(initial));
-    return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, v), map };
-}
 
 // Every t('...') and notice('...') key written literally in the sources.
 function keysUsedInSources() {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../src/connection.js';
 import { Outbox } from '../src/outbox.js';
-
-function memoryStorage() {
-    const map = new Map();
-    return {
-        getItem: (k) => (map.has(k) ? map.get(k) : null),
-        setItem: (k, v) => map.set(k, String(v)),
-        removeItem: (k) => map.delete(k),
-        map,
-    };
-}
+import { memoryStorage } from './storage.js';
 
 function counterIds() {
     let n = 0;

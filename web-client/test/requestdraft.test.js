@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clearDraft, loadDraft, saveDraft } from '../src/requestdraft.js';
-
-function memoryStorage() {
-    const map = new Map();
-    return {
-        getItem: (k) => (map.has(k) ? map.get(k) : null),
-        setItem: (k, v) => map.set(k, String(v)),
-        removeItem: (k) => map.delete(k),
-        map,
-    };
-}
+import { memoryStorage } from './storage.js';
 
 describe('the draft of a mentoring request', () => {
     it('is kept per user until cleared', () => {

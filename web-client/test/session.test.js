@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestError } from '../src/connection.js';
 import { Session } from '../src/session.js';
 import { ChatStore } from '../src/store.js';
+import { memoryStorage } from './storage.js';
 
 const ME = { id: 1, username: 'ayu', name: 'Ayu', role: 'umkm' };
 const PEER = { id: 2, username: 'budi', name: 'Budi', role: 'student' };
@@ -58,10 +59,6 @@ class FakeConnection {
     }
 }
 
-function memoryStorage() {
-    const map = new Map();
-    return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, v), removeItem: (k) => map.delete(k) };
-}
 
 const settle = async () => {
     for (let i = 0; i < 10; i += 1) {
