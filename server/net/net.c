@@ -124,9 +124,15 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     }
 }
 
+/* lws gives every WebSocket a receive buffer of NET_RX_BUFFER bytes for its
+ * whole life. Requests are small, and a larger message is reassembled by
+ * conn.c from pieces anyway, so 1 KiB keeps an idle connection at about 3
+ * KiB of server memory instead of 6 (BENCHMARKS.md, 2026-12-04). */
+#define NET_RX_BUFFER 1024
+
 static const struct lws_protocols protocols[] = {
     {"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
-    {NET_SUBPROTOCOL, ws_callback, sizeof(struct conn *), 4096, 1, NULL, 2 * 1024 * 1024},
+    {NET_SUBPROTOCOL, ws_callback, sizeof(struct conn *), NET_RX_BUFFER, 1, NULL, 2 * 1024 * 1024},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
