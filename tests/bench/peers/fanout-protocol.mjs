@@ -1,6 +1,6 @@
 // The part of kolab.v1 that the load generator's fan-out and pairs scenarios
 // use, answered from memory by the peer servers, so that the same client
-// drives kolabd and its peers: hello, auth/login, room_create, join, send
+// drives kolabd and its peers: hello, register/auth/login, room_create, join, send
 // (acknowledged, then broadcast to the room's subscribers as a `message`
 // event). Nothing is stored and nobody is checked: a peer measures what a
 // plain broadcast server costs, which is the floor kolabd is compared with.
@@ -35,6 +35,7 @@ export class FanoutState {
         }
         const ok = (fields = {}) => encode({ type: 'ok', id: req.id, ...fields });
         switch (req.type) {
+        case 'register':
         case 'auth':
         case 'login':
             conn.user = conn.user || Math.floor(Math.random() * 1e9) + 1;
