@@ -30,6 +30,12 @@ static unsigned max_bytes = 4 * 1024 * 1024;
 static uint8_t *scratch;
 static size_t scratch_cap;
 
+/* Connections that had something queued this turn (see conn_flush_pending);
+ * a freed connection leaves a NULL behind. */
+static struct conn **pending;
+static uint32_t pending_count;
+static uint32_t pending_cap;
+
 void conn_configure(unsigned frame, unsigned events, unsigned bytes)
 {
     max_frame = frame;
@@ -74,6 +80,9 @@ static void queue_clear(struct conn *c)
 
 void conn_free(struct conn *c)
 {
+    if (c->pending_slot != 0) {
+        pending[c->pending_slot - 1] = NULL;
+    }
     idmap_remove(&conns, c->id);
     queue_clear(c);
     free(c->queue);
@@ -104,6 +113,33 @@ bool conn_closing(const struct conn *c)
     return c->close_code != 0;
 }
 
+static void want_writable(struct conn *c)
+{
+    c->await_writable = true;
+    lws_callback_on_writable(c->wsi);
+}
+
+/* Puts `c` on the list of this turn's writes, or, when the list cannot
+ * grow, asks for a writeable callback instead. */
+static void schedule_write(struct conn *c)
+{
+    if (c->pending_slot != 0 || c->await_writable) {
+        return;
+    }
+    if (pending_count == pending_cap) {
+        uint32_t cap = pending_cap == 0 ? 256 : pending_cap * 2;
+        struct conn **p = realloc(pending, sizeof(*p) * cap);
+        if (p == NULL) {
+            want_writable(c);
+            return;
+        }
+        pending = p;
+        pending_cap = cap;
+    }
+    pending[pending_count++] = c;
+    c->pending_slot = pending_count;
+}
+
 void conn_close(struct conn *c, int code, const char *reason, bool flush)
 {
     if (conn_closing(c)) {
@@ -114,7 +150,7 @@ void conn_close(struct conn *c, int code, const char *reason, bool flush)
     if (!flush) {
         queue_clear(c);
     }
-    lws_callback_on_writable(c->wsi);
+    want_writable(c);
 }
 
 static bool queue_grow(struct conn *c)
@@ -151,7 +187,7 @@ static void queue_push(struct conn *c, struct proto_buf *b, bool reply)
         c->event_bytes += b->len;
     }
     if (c->queue_count == 1) {
-        lws_callback_on_writable(c->wsi);
+        schedule_write(c);
     }
 }
 
@@ -270,26 +306,34 @@ static void send_close(struct conn *c)
     lws_write(c->wsi, p, 2 + len, CONN_WRITE_CLOSE);
 }
 
-int conn_writeable(struct conn *c)
+/* Writes one frame of what is queued; -1 when the socket failed. */
+static int write_frame(struct conn *c)
 {
-    if (c->queue_count > 0) {
-        size_t payload = 0;
-        uint32_t n = frame_plan(c, &payload);
-        int rc = n == 1 ? write_single(c) : write_joined(c, n, payload);
-        if (rc < 0) {
-            return -1;
-        }
-    }
+    size_t payload = 0;
+    uint32_t n = frame_plan(c, &payload);
+    return n == 1 ? write_single(c) : write_joined(c, n, payload);
+}
 
-    /* Requests are read again once the replies that filled the queue are
-     * out, and always on the way to closing, so the peer's answer to our
-     * close frame is read. */
+/* After a write: requests are read again once the replies that filled the
+ * queue are out, and always on the way to closing, so the peer's answer to
+ * our close frame is read. */
+static void resume_reading(struct conn *c)
+{
     if (c->rx_paused && (!queue_past_caps(c) || conn_closing(c))) {
         lws_rx_flow_control(c->wsi, 1);
         c->rx_paused = false;
     }
+}
+
+int conn_writeable(struct conn *c)
+{
+    c->await_writable = false;
+    if (c->queue_count > 0 && write_frame(c) < 0) {
+        return -1;
+    }
+    resume_reading(c);
     if (c->queue_count > 0) {
-        lws_callback_on_writable(c->wsi);
+        want_writable(c);
         return 0;
     }
 
@@ -302,6 +346,42 @@ int conn_writeable(struct conn *c)
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CONN_CLOSE_WAIT_S);
     }
     return 0;
+}
+
+/* The direct write of conn_flush_pending. A socket that failed is closed
+ * by lws on its next turn; one that took part of the frame (lws holds the
+ * rest) goes on from the writeable callback. */
+static void flush_one(struct conn *c)
+{
+    if (c->queue_count == 0 || c->await_writable || conn_closing(c)) {
+        return;
+    }
+    if (lws_partial_buffered(c->wsi)) {
+        want_writable(c);
+        return;
+    }
+    if (write_frame(c) < 0) {
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    resume_reading(c);
+    if (c->queue_count > 0 || lws_partial_buffered(c->wsi)) {
+        want_writable(c);
+    }
+}
+
+void conn_flush_pending(void)
+{
+    /* A write queues nothing, but the list is read by index so that it
+     * would stay right if one did. */
+    for (uint32_t i = 0; i < pending_count; i++) {
+        struct conn *c = pending[i];
+        if (c != NULL) {
+            c->pending_slot = 0;
+            flush_one(c);
+        }
+    }
+    pending_count = 0;
 }
 
 static int refuse(struct conn *c, int code, const char *reason)

@@ -11,8 +11,11 @@
  * messages), and a client must be able to receive what it asked for. While
  * the whole queue is past the caps, the connection's requests are not read,
  * so a client that does not read its replies cannot pile them up. Each
- * writeable callback sends everything queued as one frame: the buffer
- * itself when only one waits, otherwise a msgpack array of them. Loop
+ * write sends everything queued as one frame: the buffer itself when only
+ * one waits, otherwise a msgpack array of them. Writes happen once per loop
+ * turn, straight from conn_flush_pending, for every connection that had
+ * something queued during the turn; only a connection whose socket did not
+ * take the whole frame waits for libwebsockets' writeable callback. Loop
  * thread only.
  */
 #ifndef KOLAB_CONN_H
@@ -93,6 +96,11 @@ struct conn {
     uint64_t bad_times[CONN_BAD_REQUESTS];
     unsigned bad_next;
 
+    /* Place + 1 in the list of connections to flush this turn (0: not in
+     * it), and whether a writeable callback was asked for instead. */
+    uint32_t pending_slot;
+    bool await_writable;
+
     int close_code;
     const char *close_reason;
     bool close_sent;
@@ -133,6 +141,15 @@ struct conn *conn_new(struct lws *wsi);
 void conn_free(struct conn *c);
 /* Writes what is queued; returns -1 when the connection must now close. */
 int conn_writeable(struct conn *c);
+/*
+ * Writes what was queued during this loop turn, one frame per connection,
+ * without waiting for writeable callbacks: with libwebsockets on libuv each
+ * of those costs four epoll_ctl calls (BENCHMARKS.md, 2026-12-04). A
+ * connection whose socket takes less than the frame (lws keeps the rest),
+ * that has more than a frame queued, or that is closing, is left to the
+ * writeable callback. Called by the network layer before the loop waits.
+ */
+void conn_flush_pending(void);
 /* Takes received bytes; returns -1 when the connection must now close. */
 int conn_receive(struct conn *c, const uint8_t *in, size_t len);
 

@@ -24,6 +24,7 @@ long net_sockets;
 static long fd_limit = 1024;
 
 static struct lws_context *context;
+static uv_prepare_t flush_prepare;
 static uv_timer_t shutdown_timer;
 static void (*shutdown_done)(void);
 static uint64_t shutdown_deadline;
@@ -286,6 +287,13 @@ static void stop_listening(void)
     }
 }
 
+/* Runs just before the loop waits: what this turn queued goes out now, one
+ * write per connection (conn_flush_pending). */
+static void flush_turn(uv_prepare_t *handle)
+{
+    conn_flush_pending();
+}
+
 enum status net_start(void)
 {
     const struct config *cfg = app.cfg;
@@ -326,6 +334,9 @@ enum status net_start(void)
         log_error("net", "could not listen", "host=%s port=%u", cfg->host, cfg->port);
         return STATUS_INTERNAL;
     }
+    uv_prepare_init(app.loop, &flush_prepare);
+    uv_prepare_start(&flush_prepare, flush_turn);
+    uv_unref((uv_handle_t *)&flush_prepare);
     log_info("net", "listening", "host=%s port=%u tls=%d web_root=%s", cfg->host, cfg->port,
              app.tls, cfg->web_root);
     return STATUS_OK;
@@ -357,6 +368,10 @@ void net_shutdown(unsigned grace_ms, void (*done)(void))
 
 void net_destroy(void)
 {
+    if (uv_is_active((uv_handle_t *)&flush_prepare)) {
+        uv_prepare_stop(&flush_prepare);
+        uv_close((uv_handle_t *)&flush_prepare, NULL);
+    }
     if (context != NULL) {
         lws_context_destroy(context);
         context = NULL;

@@ -1,6 +1,7 @@
 /*
  * The libwebsockets functions conn.c calls, each doing the least that keeps
- * conn.c's view of the connection true: every write succeeds in full, a
+ * conn.c's view of the connection true: every write succeeds in full (a
+ * frame held back by lws is only pretended, fake_lws_set_partial), a
  * received piece is what fake_lws_receiving said it is, the peer has an
  * address. libwebsockets.h is included only so the compiler checks these
  * definitions against the real declarations; nothing of lws is linked.
@@ -22,6 +23,9 @@ struct lws {
     size_t remaining;
     /* conn.c stopped reading this client (lws_rx_flow_control). */
     bool paused;
+    bool partial;
+    size_t writes;
+    size_t last_write;
 };
 
 /* The opcode conn.c uses for its close frame (CONN_WRITE_CLOSE). */
@@ -51,6 +55,21 @@ void fake_lws_receiving(struct lws *wsi, bool binary, size_t remaining, bool fin
     wsi->fragment = !final;
 }
 
+size_t fake_lws_writes(const struct lws *wsi)
+{
+    return wsi->writes;
+}
+
+size_t fake_lws_last_write(const struct lws *wsi)
+{
+    return wsi->last_write;
+}
+
+void fake_lws_set_partial(struct lws *wsi, bool partial)
+{
+    wsi->partial = partial;
+}
+
 bool fake_lws_closed(const struct lws *wsi)
 {
     return wsi->closed;
@@ -68,8 +87,8 @@ int lws_callback_on_writable(struct lws *wsi)
     return 1;
 }
 
-/* conn.c only writes from the writeable callback, only what it has, and a
- * close frame with a two-byte code: anything else is a bug of conn.c. */
+/* conn.c writes only what it has, and a close frame with a two-byte code:
+ * anything else is a bug of conn.c. */
 int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol protocol)
 {
     if (wsi->closed || len == 0 || (protocol == FAKE_WRITE_CLOSE && len < 2)) {
@@ -79,8 +98,17 @@ int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_pr
     }
     if (protocol == FAKE_WRITE_CLOSE) {
         wsi->closed = true;
+    } else {
+        wsi->writes++;
+        wsi->last_write = len;
     }
     return (int)len;
+}
+
+/* Every write is taken whole; a partial frame is only ever pretended. */
+int lws_partial_buffered(struct lws *wsi)
+{
+    return wsi->partial;
 }
 
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)

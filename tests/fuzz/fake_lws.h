@@ -29,6 +29,15 @@ bool fake_lws_take_writable(struct lws *wsi);
  * message. */
 void fake_lws_receiving(struct lws *wsi, bool binary, size_t remaining, bool final);
 
+/* How many data frames conn.c wrote to this wsi, and the length of the
+ * last one. */
+size_t fake_lws_writes(const struct lws *wsi);
+size_t fake_lws_last_write(const struct lws *wsi);
+
+/* Makes lws_partial_buffered answer `partial`: lws would be holding the
+ * part of a frame the socket did not take. */
+void fake_lws_set_partial(struct lws *wsi, bool partial);
+
 /* True once conn.c wrote its close frame or gave lws a close reason: lws
  * would now close the socket. */
 bool fake_lws_closed(const struct lws *wsi);

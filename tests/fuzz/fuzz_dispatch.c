@@ -336,14 +336,20 @@ static void check_queue(const struct conn *c)
     }
 }
 
-/* Writes out every connection's queue, as lws's writeable callbacks would,
- * and lets go of the connections that closed. Closing one may queue to
- * others (presence), hence the repeat. */
+/* Writes out every connection's queue, as the end of a loop turn and lws's
+ * writeable callbacks would, and lets go of the connections that closed.
+ * Closing one may queue to others (presence), hence the repeat. */
 static void drain(void)
 {
     bool again = true;
     while (again) {
         again = false;
+        for (size_t i = 0; i < FUZZ_CONNS; i++) {
+            if (conns[i] != NULL && conns[i]->queue_count > 0 && !conns[i]->await_writable) {
+                check_queue(conns[i]);
+            }
+        }
+        conn_flush_pending();
         for (size_t i = 0; i < FUZZ_CONNS; i++) {
             struct conn *c = conns[i];
             if (c == NULL || !fake_lws_take_writable(c->wsi)) {

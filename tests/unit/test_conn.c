@@ -1,7 +1,8 @@
 /*
  * Unit tests of a connection's receive path (server/net/conn.c): how the
  * pieces libwebsockets hands over become one message for the dispatcher,
- * and which messages close the connection instead. libwebsockets is replaced
+ * and which messages close the connection instead; and of its send path:
+ * what a loop turn queued leaves as one frame per connection. libwebsockets is replaced
  * by the fuzz harness's stand-ins (tests/fuzz/fake_lws.c), and the
  * dispatcher by a stub that keeps a copy of each message it is given.
  *
@@ -150,6 +151,97 @@ static void test_text_frame_refused(void)
     close_conn(c);
 }
 
+/* ---- the send path ----------------------------------------------------- */
+
+/* Queues a one-byte event (an empty msgpack map) on `c`. */
+static void queue_event(struct conn *c)
+{
+    struct proto_buf *b = proto_buf_new(1);
+    CHECK(b != NULL);
+    proto_buf_payload(b)[0] = 0x80;
+    b->len = 1;
+    conn_send(c, b);
+    proto_buf_unref(b);
+}
+
+static void test_turn_writes_one_frame_per_connection(void)
+{
+    struct conn *a = open_conn();
+    struct conn *b = open_conn();
+    queue_event(a);
+    queue_event(a);
+    queue_event(a);
+    queue_event(b);
+    CHECK(fake_lws_writes(a->wsi) == 0);
+
+    conn_flush_pending();
+    CHECK_EQ_U(fake_lws_writes(a->wsi), 1);
+    CHECK_EQ_U(fake_lws_last_write(a->wsi), 4); /* array header, three maps */
+    CHECK_EQ_U(fake_lws_writes(b->wsi), 1);
+    CHECK_EQ_U(fake_lws_last_write(b->wsi), 1);
+    CHECK(a->queue_count == 0 && b->queue_count == 0);
+    CHECK(!fake_lws_take_writable(a->wsi) && !fake_lws_take_writable(b->wsi));
+
+    /* The next turn starts with an empty list. */
+    queue_event(b);
+    conn_flush_pending();
+    CHECK_EQ_U(fake_lws_writes(a->wsi), 1);
+    CHECK_EQ_U(fake_lws_writes(b->wsi), 2);
+    close_conn(a);
+    close_conn(b);
+}
+
+static void test_partial_frame_waits_for_writeable(void)
+{
+    struct conn *c = open_conn();
+    fake_lws_set_partial(c->wsi, true);
+    queue_event(c);
+    conn_flush_pending();
+    CHECK(fake_lws_writes(c->wsi) == 0);
+    CHECK(fake_lws_take_writable(c->wsi));
+
+    /* Queued while waiting: the writeable callback sends both at once. */
+    queue_event(c);
+    conn_flush_pending();
+    CHECK(fake_lws_writes(c->wsi) == 0);
+    fake_lws_set_partial(c->wsi, false);
+    CHECK(conn_writeable(c) == 0);
+    CHECK_EQ_U(fake_lws_writes(c->wsi), 1);
+    CHECK_EQ_U(fake_lws_last_write(c->wsi), 3);
+    CHECK(c->queue_count == 0 && !fake_lws_take_writable(c->wsi));
+    close_conn(c);
+}
+
+static void test_freed_connection_left_out_of_turn(void)
+{
+    struct conn *a = open_conn();
+    struct conn *b = open_conn();
+    queue_event(a);
+    queue_event(b);
+    close_conn(a);
+    conn_flush_pending();
+    CHECK_EQ_U(fake_lws_writes(b->wsi), 1);
+    close_conn(b);
+}
+
+static void test_closing_connection_flushed_by_writeable(void)
+{
+    struct conn *c = open_conn();
+    queue_event(c);
+    conn_close(c, CONN_CLOSE_TRY_LATER, "going", true);
+    conn_flush_pending();
+    CHECK(fake_lws_writes(c->wsi) == 0 && !fake_lws_closed(c->wsi));
+    CHECK(fake_lws_take_writable(c->wsi));
+    conn_writeable(c);
+    CHECK_EQ_U(fake_lws_writes(c->wsi), 1);
+    CHECK(fake_lws_closed(c->wsi));
+    close_conn(c);
+}
+
 TEST_MAIN(TEST_CASE(test_whole_message), TEST_CASE(test_frame_read_in_pieces),
           TEST_CASE(test_fragments_reassembled), TEST_CASE(test_empty_fragments),
-          TEST_CASE(test_oversized_message_read_to_its_end), TEST_CASE(test_text_frame_refused))
+          TEST_CASE(test_oversized_message_read_to_its_end), TEST_CASE(test_text_frame_refused),
+          TEST_CASE(test_turn_writes_one_frame_per_connection),
+          TEST_CASE(test_partial_frame_waits_for_writeable),
+          TEST_CASE(test_freed_connection_left_out_of_turn),
+          TEST_CASE(test_closing_connection_flushed_by_writeable))
