@@ -188,12 +188,15 @@
  * Messages, edits, deletions and read markers are the hot writes. They wait
  * in memory for STORE_BATCH_MS, or until STORE_BATCH_ROWS are waiting, and
  * then commit together: one transaction and one WAL append instead of
- * hundreds. Inside the transaction each operation runs in its own SAVEPOINT,
- * so one that fails (a reply to a message that does not exist, a room that
- * is gone) is rolled back alone, takes no seq, and the rest still commit.
- * Only after COMMIT succeeds does each operation's callback run; that is the
- * point where a reply may say "stored". If the transaction itself fails,
- * every operation in it is reported as unavailable and nothing was stored.
+ * hundreds. A write that follows a quiet spell (nothing queued for
+ * STORE_BATCH_MS) commits on the next loop turn instead, so that a lone
+ * message's sender waits for no timer. Inside the transaction each
+ * operation runs in its own SAVEPOINT, so one that fails (a reply to a
+ * message that does not exist, a room that is gone) is rolled back alone,
+ * takes no seq, and the rest still commit. Only after COMMIT succeeds does
+ * each operation's callback run; that is the point where a reply may say
+ * "stored". If the transaction itself fails, every operation in it is
+ * reported as unavailable and nothing was stored.
  */
 #include "store_internal.h"
 
@@ -1563,10 +1566,15 @@ static struct store_op *queue_take(struct store *s, size_t max, size_t *n)
     return first;
 }
 
-/* Starts the batch timer when work waits: at once for a full batch, after
- * STORE_BATCH_MS otherwise. A timer, even of 0 ms, keeps the flush out of the
- * caller's stack. */
-static void batch_arm(struct store *s)
+/*
+ * Starts the batch timer when work waits: at once for a full batch or for a
+ * write that came after a quiet spell (`quiet`: none for STORE_BATCH_MS), and
+ * after STORE_BATCH_MS otherwise. A lone message so waits for no timer, while
+ * a steady stream collects into big batches, which also make the frames of
+ * the fan-out big. A timer, even of 0 ms, keeps the flush out of the
+ * caller's stack.
+ */
+static void batch_arm(struct store *s, bool quiet)
 {
     if (s->queued == 0 || s->closing) {
         return;
@@ -1574,7 +1582,7 @@ static void batch_arm(struct store *s)
     if (s->queued >= STORE_BATCH_ROWS) {
         uv_timer_start(&s->batch_timer, batch_timer_fired, 0, 0);
     } else if (!uv_is_active((uv_handle_t *)&s->batch_timer)) {
-        uv_timer_start(&s->batch_timer, batch_timer_fired, STORE_BATCH_MS, 0);
+        uv_timer_start(&s->batch_timer, batch_timer_fired, quiet ? 0 : STORE_BATCH_MS, 0);
     }
 }
 
@@ -1598,11 +1606,12 @@ static void flush_all(struct store *s)
             break;
         }
         budget -= n;
+        s->last_batch = n;
         batch_commit(s, ops, n);
     }
 
     s->flushing = false;
-    batch_arm(s);
+    batch_arm(s, false);
 }
 
 static void batch_timer_fired(uv_timer_t *timer)
@@ -1668,7 +1677,11 @@ static void op_queue(struct store *s, struct store_op *op)
     }
     s->tail = op;
     s->queued++;
-    batch_arm(s);
+
+    uint64_t now = uv_now(s->loop);
+    bool quiet = now - s->last_queued >= STORE_BATCH_MS && s->last_batch <= 1;
+    s->last_queued = now;
+    batch_arm(s, quiet);
 }
 
 enum status store_append(struct store *s, uint64_t room, uint64_t from, const char *kind,

@@ -9,7 +9,8 @@
  *    return their result.
  *  - The hot writes (messages, edits, deletions, read markers) are queued.
  *    The store collects them for STORE_BATCH_MS milliseconds or up to
- *    STORE_BATCH_ROWS operations and commits them in one transaction; each
+ *    STORE_BATCH_ROWS operations (one that follows a quiet spell, on the
+ *    next loop turn) and commits them in one transaction; each
  *    operation's callback runs only after that commit succeeded (or with an
  *    error status after it failed). A room's seq is assigned inside that
  *    transaction. One failed operation leaves no trace and does not fail the

@@ -84,6 +84,10 @@ struct store {
     struct store_op *tail;
     size_t queued;
     uv_timer_t batch_timer;
+    /* Loop time (uv_now) when the last hot write was queued, and how many
+     * operations the last batch committed. */
+    uint64_t last_queued;
+    size_t last_batch;
     bool flushing;
 
     /* The checkpointer's connection is used by one pool thread at a time;
