@@ -18,10 +18,17 @@
  *   resume-storm   N subscribers drop, M messages are sent, all rejoin with
  *                  `since` and must be replayed every message
  *
+ * With --proto mqtt, the fan-out scenario drives an MQTT 3.1.1 broker over
+ * WebSockets instead (mqtt.h), so that one run can set kolabd beside it: the
+ * room is the topic room/1, a connection is ready once CONNACK (publishers)
+ * or SUBACK (subscribers, at QoS 0) is in, and publishers send at QoS 1 so
+ * that PUBACK plays the part of kolabd's `ok`. The broker needs no set-up and
+ * is never started here.
+ *
  * Latency: every body holds "t=<CLOCK_MONOTONIC ns>", read by the receiver
  * against the same clock. Acknowledgement latency is the time from a send to
- * its `ok`. The run exits non-zero when a message is lost, arrives out of
- * order, or any request fails, and never on a timing.
+ * its `ok` (or PUBACK). The run exits non-zero when a message is lost, arrives
+ * out of order, or any request fails, and never on a timing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +52,7 @@
 
 #include "hist.h"
 #include "mp.h"
+#include "mqtt.h"
 #include "wsclient.h"
 
 #define LG_MAX_USERS     64
@@ -57,8 +65,14 @@
 #define LG_SEND_ID_SHIFT 16
 #define LG_CONNS_PER_SRC 20000
 #define LG_MAX_BODY      3900
+#define LG_MQTT_TOPIC    "room/1"
+#define LG_MQTT_SUB_ID   1
+/* The longest keepalive MQTT can state (about 18 hours): the load generator
+ * sends no PINGREQ, and an idle subscriber must outlive any run. */
+#define LG_MQTT_KEEPALIVE 65535
 
 enum lg_scenario { LG_FANOUT, LG_PAIRS, LG_CONNECT_STORM, LG_RESUME_STORM };
+enum lg_proto { LG_KOLAB, LG_MQTT };
 enum lg_state { ST_IDLE, ST_CONNECTING, ST_UPGRADE, ST_HELLO, ST_AUTH, ST_JOIN, ST_READY };
 
 struct lg_pub {
@@ -82,6 +96,12 @@ struct lg_conn {
     uint8_t *in;
     size_t in_len;
     size_t in_cap;
+    /* MQTT only: the first mq_len bytes of `in` are the start of a packet,
+     * taken out of their WebSocket frames; raw frames follow them. */
+    size_t mq_len;
+    /* MQTT only, subscribers: the count expected next from each publisher,
+     * since MQTT has no room-wide sequence number to check order by. */
+    uint64_t *pub_next;
     uint8_t *out;
     size_t out_len;
     size_t out_cap;
@@ -95,6 +115,7 @@ struct lg_user {
 
 struct lg_opts {
     enum lg_scenario scenario;
+    enum lg_proto proto;
     uint32_t conns;
     uint32_t publishers;
     uint64_t messages;
@@ -162,6 +183,12 @@ static void lg_die(const char *what)
 {
     fprintf(stderr, "loadgen: %s\n", what);
     exit(2);
+}
+
+/* The WebSocket subprotocol of the load connections. */
+static const char *lg_subprotocol(void)
+{
+    return lg.o.proto == LG_MQTT ? "mqtt" : "kolab.v1";
 }
 
 /* ---- the server's process: /proc, start, stop ------------------------- */
@@ -350,10 +377,10 @@ static void lg_ctl_open(void)
         lg_die("cannot connect to the server");
     }
     char req[512];
-    size_t n = wsclient_handshake(req, sizeof(req), lg.o.host, lg.o.port, lg.o.path);
+    size_t n = wsclient_handshake(req, sizeof(req), lg.o.host, lg.o.port, lg.o.path, "kolab.v1");
     lg_write_all(ctl.fd, (const uint8_t *)req, n);
     long h;
-    while ((h = wsclient_handshake_done(ctl.in, ctl.in_len)) == 0) {
+    while ((h = wsclient_handshake_done(ctl.in, ctl.in_len, "kolab.v1")) == 0) {
         lg_ctl_fill();
     }
     if (h < 0) {
@@ -370,7 +397,7 @@ static void lg_ctl_next(void)
         struct wsclient_frame f;
         uint64_t need;
         long n = wsclient_frame_read(ctl.in, ctl.in_len, &f, &need);
-        if (n < 0 || need > sizeof(ctl.in)) {
+        if (n < 0 || need > sizeof(ctl.in) || (n > 0 && !f.fin)) {
             lg_die("control connection: bad frame");
         }
         if (n == 0) {
@@ -551,16 +578,20 @@ static void lg_ctl_rooms(uint64_t base)
 
 static void lg_setup(void)
 {
+    lg.nrooms = lg.o.scenario == LG_PAIRS ? lg.o.conns / 2 : 1;
+    lg.rooms = calloc(lg.nrooms, sizeof(*lg.rooms));
+    if (lg.rooms == NULL) {
+        lg_die("out of memory");
+    }
+    /* A broker has no accounts and no rooms to create: the topic is the room. */
+    if (lg.o.proto == LG_MQTT) {
+        return;
+    }
     lg_ctl_open();
     lg_ctl_next(); /* hello */
     uint64_t id = 0;
     for (uint32_t u = 0; u < lg.o.users; u++) {
         lg_ctl_user(u, &id);
-    }
-    lg.nrooms = lg.o.scenario == LG_PAIRS ? lg.o.conns / 2 : 1;
-    lg.rooms = calloc(lg.nrooms, sizeof(*lg.rooms));
-    if (lg.rooms == NULL) {
-        lg_die("out of memory");
     }
     lg_ctl_rooms(id + 1);
     close(ctl.fd);
@@ -593,6 +624,7 @@ static void lg_conn_close(struct lg_conn *c, bool expected)
     c->fd = -1;
     c->state = ST_IDLE;
     c->in_len = 0;
+    c->mq_len = 0;
     c->out_len = 0;
 }
 
@@ -616,14 +648,23 @@ static void lg_flush(struct lg_conn *c)
     }
 }
 
-/* Frames the request in `w` into the connection's output; false when the
- * output is full (the caller tries again after the next write). */
+/* Frames the `len` bytes of a request into the connection's output; false
+ * when the output is full (the caller tries again after the next write) or
+ * the request is empty because it did not fit its own buffer. */
+static bool lg_queue_bytes(struct lg_conn *c, const uint8_t *req, size_t len)
+{
+    if (len == 0) {
+        return false;
+    }
+    size_t n = wsclient_frame_write(c->out + c->out_len, c->out_cap - c->out_len,
+                                    WSCLIENT_OP_BINARY, req, len, &lg.mask_state);
+    c->out_len += n;
+    return n > 0;
+}
+
 static bool lg_queue(struct lg_conn *c, const struct mp_writer *w)
 {
-    size_t n = wsclient_frame_write(c->out + c->out_len, c->out_cap - c->out_len,
-                                    WSCLIENT_OP_BINARY, w->buf, w->len, &lg.mask_state);
-    c->out_len += n;
-    return n > 0 && !w->failed;
+    return lg_queue_bytes(c, w->buf, w->len) && !w->failed;
 }
 
 static void lg_send_auth(struct lg_conn *c)
@@ -713,7 +754,8 @@ static void lg_connected(struct lg_conn *c)
         return;
     }
     char req[512];
-    size_t n = wsclient_handshake(req, sizeof(req), lg.o.host, lg.o.port, lg.o.path);
+    size_t n =
+        wsclient_handshake(req, sizeof(req), lg.o.host, lg.o.port, lg.o.path, lg_subprotocol());
     memcpy(c->out, req, n);
     c->out_len = n;
     c->state = ST_UPGRADE;
@@ -733,17 +775,30 @@ static void lg_open_more(void)
 
 /* ---- publishing ------------------------------------------------------- */
 
-static bool lg_send_one(struct lg_conn *c, uint64_t now)
+/*
+ * Writes the body of the publisher's next message into `body` and returns its
+ * length: "t=<now> ", for MQTT the publisher's number and its count of sends
+ * ("<k>:<n> ") so that receivers can check order, then 'x' up to --body.
+ */
+static size_t lg_body(const struct lg_conn *c, char *body, size_t cap, uint64_t now)
+{
+    int n = snprintf(body, cap, "t=%" PRIu64 " ", now);
+    if (lg.o.proto == LG_MQTT) {
+        n += snprintf(body + n, cap - (size_t)n, "%u:%" PRIu64 " ", c->idx - lg.o.conns,
+                      c->pub->sent);
+    }
+    if ((uint32_t)n < lg.o.body) {
+        memset(body + n, 'x', lg.o.body - (uint32_t)n);
+        n = (int)lg.o.body;
+    }
+    return (size_t)n;
+}
+
+/* Queues kolab.v1 `send` of `body`, its id naming the window slot. */
+static bool lg_kolab_send(struct lg_conn *c, uint32_t slot, const char *body, size_t blen)
 {
     struct lg_pub *p = c->pub;
-    uint32_t slot = p->free[p->nfree - 1];
     uint64_t id = ((p->sent + 1) << LG_SEND_ID_SHIFT) | slot;
-    char body[LG_MAX_BODY + 32];
-    int blen = snprintf(body, sizeof(body), "t=%" PRIu64 " ", now);
-    if ((uint32_t)blen < lg.o.body) {
-        memset(body + blen, 'x', lg.o.body - (uint32_t)blen);
-        blen = (int)lg.o.body;
-    }
     char cid[48];
     int clen = snprintf(cid, sizeof(cid), "c%u-%" PRIu64, c->idx, p->sent);
     uint8_t buf[LG_MAX_BODY + 128];
@@ -757,10 +812,32 @@ static bool lg_send_one(struct lg_conn *c, uint64_t now)
     mp_put_cstr(&w, "room");
     mp_put_uint(&w, c->room);
     mp_put_cstr(&w, "body");
-    mp_put_str(&w, body, (size_t)blen);
+    mp_put_str(&w, body, blen);
     mp_put_cstr(&w, "client_id");
     mp_put_str(&w, cid, (size_t)clen);
-    if (!lg_queue(c, &w)) {
+    return lg_queue(c, &w);
+}
+
+/* Queues PUBLISH of `body` at QoS 1, so that the broker's PUBACK, like
+ * kolabd's `ok`, times the acknowledgement and frees the window slot. The
+ * packet identifier is the slot plus one, since 0 is not a valid one. */
+static bool lg_mqtt_publish(struct lg_conn *c, uint32_t slot, const char *body, size_t blen)
+{
+    uint8_t buf[LG_MAX_BODY + 128];
+    size_t n = mqtt_publish_write(buf, sizeof(buf), LG_MQTT_TOPIC, 1, (uint16_t)(slot + 1),
+                                  (const uint8_t *)body, blen);
+    return lg_queue_bytes(c, buf, n);
+}
+
+static bool lg_send_one(struct lg_conn *c, uint64_t now)
+{
+    struct lg_pub *p = c->pub;
+    uint32_t slot = p->free[p->nfree - 1];
+    char body[LG_MAX_BODY + 64];
+    size_t blen = lg_body(c, body, sizeof(body), now);
+    bool queued = lg.o.proto == LG_MQTT ? lg_mqtt_publish(c, slot, body, blen)
+                                        : lg_kolab_send(c, slot, body, blen);
+    if (!queued) {
         return false;
     }
     p->nfree--;
@@ -805,6 +882,34 @@ static void lg_pub_fill_all(uint64_t now)
 
 /* ---- what the server sends -------------------------------------------- */
 
+/* Reads the decimal number at s[*i] (0 when there is none) and moves *i past
+ * it. */
+static uint64_t lg_read_uint(const char *s, size_t len, size_t *i)
+{
+    uint64_t v = 0;
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (uint64_t)(s[*i] - '0');
+        (*i)++;
+    }
+    return v;
+}
+
+/* Counts a live delivery and its latency from the "t=<ns>" that starts its
+ * body. Returns the offset just past that time in the body. */
+static size_t lg_on_live(const char *body, size_t len, uint64_t now)
+{
+    lg.delivered++;
+    size_t i = 2;
+    uint64_t t = 0;
+    if (body != NULL && len > 2 && body[0] == 't' && body[1] == '=') {
+        t = lg_read_uint(body, len, &i);
+    }
+    if (t != 0 && t <= now) {
+        hist_add(&lg.lat, now - t);
+    }
+    return i;
+}
+
 static void lg_on_message(struct lg_conn *c, const struct mp_fields *f, uint64_t now, bool live)
 {
     if (f->seq != c->last_seq + 1) {
@@ -815,16 +920,7 @@ static void lg_on_message(struct lg_conn *c, const struct mp_fields *f, uint64_t
         lg.replayed++;
         return;
     }
-    lg.delivered++;
-    uint64_t t = 0;
-    if (f->body != NULL && f->body_len > 2 && f->body[0] == 't' && f->body[1] == '=') {
-        for (size_t i = 2; i < f->body_len && f->body[i] >= '0' && f->body[i] <= '9'; i++) {
-            t = t * 10 + (uint64_t)(f->body[i] - '0');
-        }
-    }
-    if (t != 0 && t <= now) {
-        hist_add(&lg.lat, now - t);
-    }
+    lg_on_live(f->body, f->body_len, now);
 }
 
 static void lg_on_ready(struct lg_conn *c, uint64_t now)
@@ -924,6 +1020,11 @@ static void lg_on_binary(struct lg_conn *c, const uint8_t *p, size_t len, uint64
 /* Handles one frame; false when the connection is gone. */
 static bool lg_on_frame(struct lg_conn *c, const struct wsclient_frame *f, uint64_t now)
 {
+    if (!f->fin) {
+        lg.bad_frames++;
+        lg_conn_close(c, false);
+        return false;
+    }
     if (f->opcode == WSCLIENT_OP_BINARY) {
         lg_on_binary(c, f->payload, f->len, now);
     } else if (f->opcode == WSCLIENT_OP_PING) {
@@ -936,15 +1037,189 @@ static bool lg_on_frame(struct lg_conn *c, const struct wsclient_frame *f, uint6
     } else if (f->opcode != WSCLIENT_OP_PONG) {
         lg.bad_frames++;
     }
-    return true;
+    /* An acknowledgement may have sent more, and a failed write closed. */
+    return c->fd >= 0;
+}
+
+/* Grows the input buffer to hold `need` bytes; a rare event, not per
+ * message, once the buffer has met the largest frame of the run. */
+static void lg_in_reserve(struct lg_conn *c, size_t need)
+{
+    if (need <= c->in_cap) {
+        return;
+    }
+    uint8_t *grown = realloc(c->in, need);
+    if (grown == NULL) {
+        lg_die("out of memory");
+    }
+    c->in = grown;
+    c->in_cap = need;
+}
+
+/* ---- what an MQTT broker sends (--proto mqtt) ------------------------- */
+
+static void lg_mqtt_connect(struct lg_conn *c)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "lg%d-%u", (int)getpid(), c->idx);
+    uint8_t buf[64];
+    lg_queue_bytes(c, buf, mqtt_connect_write(buf, sizeof(buf), id, LG_MQTT_KEEPALIVE));
+    c->state = ST_AUTH;
+}
+
+/* Subscribes at QoS 0, so the broker delivers at most at QoS 0 whatever the
+ * publishers used, as kolabd pushes `message` without an acknowledgement. */
+static void lg_mqtt_subscribe(struct lg_conn *c)
+{
+    uint8_t buf[64];
+    lg_queue_bytes(c, buf,
+                   mqtt_subscribe_write(buf, sizeof(buf), LG_MQTT_SUB_ID, LG_MQTT_TOPIC, 0));
+    c->state = ST_JOIN;
+}
+
+static void lg_mqtt_refused(struct lg_conn *c, const char *what, uint8_t code)
+{
+    if (lg.errors++ < 5) {
+        fprintf(stderr, "loadgen: %s on connection %u refused with code %u\n", what, c->idx, code);
+    }
+}
+
+/* A delivery, whose body reads "t=<ns> <publisher>:<count> ": order is
+ * checked per publisher, the only order MQTT promises. */
+static void lg_mqtt_on_publish(struct lg_conn *c, const struct mqtt_packet *m, uint64_t now)
+{
+    if (m->qos != 0 || c->pub_next == NULL) {
+        lg.bad_frames++;
+        return;
+    }
+    const char *body = (const char *)m->payload;
+    size_t i = lg_on_live(body, m->len, now) + 1;
+    uint64_t k = lg_read_uint(body, m->len, &i);
+    i++;
+    uint64_t n = lg_read_uint(body, m->len, &i);
+    if (k >= lg.o.publishers) {
+        lg.bad_frames++;
+        return;
+    }
+    if (n != c->pub_next[k]) {
+        lg.order_errors++;
+    }
+    c->pub_next[k] = n + 1;
+}
+
+static void lg_mqtt_on_packet(struct lg_conn *c, const struct mqtt_packet *m, uint64_t now)
+{
+    if (m->type == MQTT_PUBLISH) {
+        lg_mqtt_on_publish(c, m, now);
+    } else if (m->type == MQTT_PUBACK) {
+        /* Packet identifier 0 wraps to a slot past the window: a bad frame. */
+        lg_on_ack(c, (uint64_t)m->id - 1, now);
+    } else if (m->type == MQTT_CONNACK && c->state == ST_AUTH) {
+        if (m->code != 0) {
+            lg_mqtt_refused(c, "CONNECT", m->code);
+        } else if (c->joins) {
+            lg_mqtt_subscribe(c);
+        } else {
+            lg_on_ready(c, now);
+        }
+    } else if (m->type == MQTT_SUBACK && c->state == ST_JOIN) {
+        if (m->code == MQTT_SUBACK_FAILURE || m->id != LG_MQTT_SUB_ID) {
+            lg_mqtt_refused(c, "SUBSCRIBE", m->code);
+        } else {
+            lg_on_ready(c, now);
+        }
+    } else if (m->type != MQTT_PINGRESP) {
+        lg.bad_frames++;
+    }
+}
+
+/*
+ * Takes the payloads of the complete WebSocket frames from *off on out of
+ * their frames and appends them to the MQTT bytes at the start of the input,
+ * which end at *mq; moves both past what it took. Sets *need to what the
+ * incomplete frame at *off will need (0 while its header is not in). Returns
+ * false when the connection is gone.
+ */
+static bool lg_mqtt_unwrap(struct lg_conn *c, size_t *off, size_t *mq, uint64_t *need, uint64_t now)
+{
+    for (;;) {
+        struct wsclient_frame f;
+        long n = wsclient_frame_read(c->in + *off, c->in_len - *off, &f, need);
+        if (n < 0 || *need > LG_IN_MAX) {
+            lg.bad_frames++;
+            lg_conn_close(c, false);
+            return false;
+        }
+        if (n == 0) {
+            return true;
+        }
+        /* MQTT is a byte stream: a packet may span frames, and fragments of a
+         * message join up just by following each other. */
+        if (f.opcode == WSCLIENT_OP_BINARY || f.opcode == WSCLIENT_OP_CONT) {
+            memmove(c->in + *mq, f.payload, f.len);
+            *mq += f.len;
+        } else if (!lg_on_frame(c, &f, now)) {
+            return false;
+        }
+        *off += (size_t)n;
+    }
+}
+
+/* Handles the complete MQTT packets in the first `mq` bytes of the input.
+ * Returns how many bytes they took, or -1 when the connection is gone. */
+static long lg_mqtt_packets(struct lg_conn *c, size_t mq, uint64_t now)
+{
+    size_t used = 0;
+    for (;;) {
+        struct mqtt_packet m;
+        size_t need;
+        long n = mqtt_packet_read(c->in + used, mq - used, &m, &need);
+        if (n < 0 || need > LG_IN_MAX) {
+            lg.bad_frames++;
+            lg_conn_close(c, false);
+            return -1;
+        }
+        if (n == 0) {
+            return (long)used;
+        }
+        lg_mqtt_on_packet(c, &m, now);
+        if (c->fd < 0) {
+            return -1;
+        }
+        used += (size_t)n;
+    }
+}
+
+/* Consumes what arrived after the upgrade (at `off`): the input is then the
+ * rest of an MQTT packet, followed by the frames not yet complete. */
+static void lg_mqtt_parse(struct lg_conn *c, size_t off, uint64_t now)
+{
+    size_t mq = c->mq_len;
+    uint64_t need = 0;
+    if (!lg_mqtt_unwrap(c, &off, &mq, &need, now)) {
+        return;
+    }
+    long used = lg_mqtt_packets(c, mq, now);
+    if (used < 0) {
+        return;
+    }
+    size_t keep = mq - (size_t)used;
+    size_t raw = c->in_len - off;
+    memmove(c->in, c->in + used, keep);
+    memmove(c->in + keep, c->in + off, raw);
+    c->mq_len = keep;
+    c->in_len = keep + raw;
+    /* Room for the incomplete frame, or for a header when none has begun, so
+     * the next read always has space even while a packet spans frames. */
+    lg_in_reserve(c, keep + (need > 0 ? need : WSCLIENT_MAX_HEADER));
 }
 
 /* Consumes the complete frames at the start of the input buffer. */
 static void lg_parse(struct lg_conn *c, uint64_t now)
 {
-    size_t off = 0;
+    size_t off = c->mq_len;
     if (c->state == ST_UPGRADE) {
-        long h = wsclient_handshake_done(c->in, c->in_len);
+        long h = wsclient_handshake_done(c->in, c->in_len, lg_subprotocol());
         if (h <= 0) {
             if (h < 0) {
                 lg.errors++;
@@ -953,7 +1228,15 @@ static void lg_parse(struct lg_conn *c, uint64_t now)
             return;
         }
         off = (size_t)h;
-        c->state = ST_HELLO;
+        if (lg.o.proto == LG_MQTT) {
+            lg_mqtt_connect(c);
+        } else {
+            c->state = ST_HELLO;
+        }
+    }
+    if (lg.o.proto == LG_MQTT) {
+        lg_mqtt_parse(c, off, now);
+        return;
     }
     for (;;) {
         struct wsclient_frame f;
@@ -965,14 +1248,7 @@ static void lg_parse(struct lg_conn *c, uint64_t now)
             return;
         }
         if (n == 0) {
-            if (need > c->in_cap) {
-                uint8_t *grown = realloc(c->in, need);
-                if (grown == NULL) {
-                    lg_die("out of memory");
-                }
-                c->in = grown;
-                c->in_cap = need;
-            }
+            lg_in_reserve(c, need);
             break;
         }
         if (!lg_on_frame(c, &f, now)) {
@@ -1057,6 +1333,12 @@ static void lg_alloc_conns(void)
         c->out = malloc(c->out_cap);
         if (c->in == NULL || c->out == NULL) {
             lg_die("out of memory");
+        }
+        if (c->joins && lg.o.proto == LG_MQTT) {
+            c->pub_next = calloc(pubs, sizeof(uint64_t));
+            if (c->pub_next == NULL) {
+                lg_die("out of memory");
+            }
         }
         if (pub && lg.o.scenario != LG_CONNECT_STORM) {
             uint32_t k = pair ? i : i - subs;
@@ -1153,6 +1435,11 @@ static const char *lg_scenario_name(void)
     return names[lg.o.scenario];
 }
 
+static const char *lg_proto_name(void)
+{
+    return lg.o.proto == LG_MQTT ? "mqtt" : "kolab";
+}
+
 static double lg_rss_per_conn(const struct lg_result *r)
 {
     if (lg.o.scenario != LG_CONNECT_STORM || lg.nconns == 0) {
@@ -1166,6 +1453,7 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
     double rs = r->run_s > 0 ? r->run_s : 1e300;
     double server_cpu = r->after.cpu_s - r->before.cpu_s;
     printf("scenario              %s\n", lg_scenario_name());
+    printf("protocol              %s\n", lg_proto_name());
     printf("connections           %u (%u publishing)\n", lg.nconns,
            lg.o.scenario == LG_PAIRS ? lg.o.conns : (lg.nconns - lg.o.conns));
     printf("connect               %.3f s, %.0f conns/s, setup p50 %.2f ms p99 %.2f ms\n",
@@ -1201,8 +1489,8 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
 static void lg_print_json(const struct lg_result *r, uint64_t lost)
 {
     double rs = r->run_s > 0 ? r->run_s : 1e300;
-    printf("{\"scenario\":\"%s\",\"conns\":%u,\"publishers\":%u,\"messages\":%" PRIu64
-           ",\"window\":%u,\"rate\":%" PRIu64 ",\"body\":%u,"
+    printf("{\"scenario\":\"%s\",\"proto\":\"%s\",\"conns\":%u,\"publishers\":%u,"
+           "\"messages\":%" PRIu64 ",\"window\":%u,\"rate\":%" PRIu64 ",\"body\":%u,"
            "\"connect_s\":%.3f,\"setup_ms\":{\"p50\":%.2f,\"p99\":%.2f},\"run_s\":%.3f,"
            "\"deliveries\":%" PRIu64 ",\"replayed\":%" PRIu64 ",\"lost\":%" PRIu64
            ",\"deliveries_per_s\":%.0f,\"acks_per_s\":%.0f,"
@@ -1212,15 +1500,16 @@ static void lg_print_json(const struct lg_result *r, uint64_t lost)
            "\"server_rss_per_conn_kib\":%.2f,\"loadgen_cpu_s\":%.2f,"
            "\"errors\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"closes\":%" PRIu64
            ",\"bad_frames\":%" PRIu64 ",\"timed_out\":%s}\n",
-           lg_scenario_name(), lg.o.conns, lg.o.scenario == LG_PAIRS ? lg.o.conns : lg.o.publishers,
-           lg.o.messages, lg.o.window, lg.o.rate, lg.o.body, r->connect_s,
-           hist_quantile_ms(&lg.setup, 0.5), hist_quantile_ms(&lg.setup, 0.99), r->run_s,
-           lg.delivered, lg.replayed, lost, lg.delivered / rs, lg.acked / rs,
-           hist_quantile_ms(&lg.lat, 0.5), hist_quantile_ms(&lg.lat, 0.99),
-           hist_quantile_ms(&lg.lat, 0.999), hist_quantile_ms(&lg.ack, 0.5),
-           hist_quantile_ms(&lg.ack, 0.99), r->after.cpu_s - r->before.cpu_s, r->after.rss_kib,
-           r->after.hwm_kib, lg_rss_per_conn(r), r->self_cpu_s, lg.errors, lg.order_errors,
-           lg.unexpected_closes, lg.bad_frames, r->timed_out ? "true" : "false");
+           lg_scenario_name(), lg_proto_name(), lg.o.conns,
+           lg.o.scenario == LG_PAIRS ? lg.o.conns : lg.o.publishers, lg.o.messages, lg.o.window,
+           lg.o.rate, lg.o.body, r->connect_s, hist_quantile_ms(&lg.setup, 0.5),
+           hist_quantile_ms(&lg.setup, 0.99), r->run_s, lg.delivered, lg.replayed, lost,
+           lg.delivered / rs, lg.acked / rs, hist_quantile_ms(&lg.lat, 0.5),
+           hist_quantile_ms(&lg.lat, 0.99), hist_quantile_ms(&lg.lat, 0.999),
+           hist_quantile_ms(&lg.ack, 0.5), hist_quantile_ms(&lg.ack, 0.99),
+           r->after.cpu_s - r->before.cpu_s, r->after.rss_kib, r->after.hwm_kib, lg_rss_per_conn(r),
+           r->self_cpu_s, lg.errors, lg.order_errors, lg.unexpected_closes, lg.bad_frames,
+           r->timed_out ? "true" : "false");
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -1233,7 +1522,10 @@ static void lg_usage(void)
             "               [--scenario fanout|pairs|connect-storm|resume-storm] [--conns N]\n"
             "               [--publishers P] [--messages M] [--rate R] [--window W] [--body B]\n"
             "               [--users U] [--concurrency C] [--sources S] [--timeout S] "
-            "[--hold S]\n");
+            "[--hold S]\n"
+            "               [--proto kolab|mqtt]\n"
+            "       --proto mqtt drives an MQTT broker's WebSocket listener (--url, not --start)\n"
+            "       in the fanout scenario only.\n");
     exit(2);
 }
 
@@ -1257,6 +1549,17 @@ static enum lg_scenario lg_parse_scenario(const char *s)
     }
     lg_usage();
     return LG_FANOUT;
+}
+
+static enum lg_proto lg_parse_proto(const char *s)
+{
+    if (strcmp(s, "kolab") == 0) {
+        return LG_KOLAB;
+    }
+    if (strcmp(s, "mqtt") != 0) {
+        lg_usage();
+    }
+    return LG_MQTT;
 }
 
 static void lg_parse_args(int argc, char **argv)
@@ -1284,6 +1587,8 @@ static void lg_parse_args(int argc, char **argv)
         i++;
         if (strcmp(a, "--scenario") == 0) {
             o->scenario = lg_parse_scenario(v);
+        } else if (strcmp(a, "--proto") == 0) {
+            o->proto = lg_parse_proto(v);
         } else if (strcmp(a, "--url") == 0) {
             lg_parse_url(v);
         } else if (strcmp(a, "--kolabd") == 0) {
@@ -1325,6 +1630,11 @@ static void lg_check_args(void)
         o->window >= (1u << LG_SEND_ID_SHIFT) || o->body > LG_MAX_BODY || o->publishers < 1 ||
         o->concurrency < 1 || o->conns < 1) {
         lg_die("an option is out of range");
+    }
+    if (o->proto == LG_MQTT && (o->scenario != LG_FANOUT || o->start)) {
+        fprintf(stderr, "loadgen: --proto mqtt runs the fanout scenario against a broker started "
+                        "by the caller (--url, not --start)\n");
+        lg_usage();
     }
     if (o->scenario == LG_PAIRS && o->conns % 2 != 0) {
         lg_die("pairs needs an even --conns");

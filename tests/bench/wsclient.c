@@ -7,10 +7,11 @@
 
 /* The key is not secret: it only proves to the server that the client speaks
  * WebSocket. The load generator does not check Sec-WebSocket-Accept, since it
- * only ever talks to the kolabd it was pointed at. */
+ * only ever talks to the server it was pointed at. */
 static const char WSCLIENT_KEY[] = "a29sYWItbG9hZGdlbi0xMg==";
 
-size_t wsclient_handshake(char *out, size_t cap, const char *host, int port, const char *path)
+size_t wsclient_handshake(char *out, size_t cap, const char *host, int port, const char *path,
+                          const char *proto)
 {
     int n = snprintf(out, cap,
                      "GET %s HTTP/1.1\r\n"
@@ -19,10 +20,10 @@ size_t wsclient_handshake(char *out, size_t cap, const char *host, int port, con
                      "Connection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\n"
                      "Sec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Protocol: kolab.v1\r\n"
+                     "Sec-WebSocket-Protocol: %s\r\n"
                      "Origin: http://%s:%d\r\n"
                      "\r\n",
-                     path, host, port, WSCLIENT_KEY, host, port);
+                     path, host, port, WSCLIENT_KEY, proto, host, port);
     if (n < 0 || (size_t)n >= cap) {
         return 0;
     }
@@ -56,7 +57,7 @@ static bool wsclient_has_header(const char *buf, size_t len, const char *name, c
     return false;
 }
 
-long wsclient_handshake_done(const uint8_t *buf, size_t len)
+long wsclient_handshake_done(const uint8_t *buf, size_t len, const char *proto)
 {
     const char *s = (const char *)buf;
     const char *end = memmem(s, len, "\r\n\r\n", 4);
@@ -67,7 +68,7 @@ long wsclient_handshake_done(const uint8_t *buf, size_t len)
     if (hlen < 12 || memcmp(s, "HTTP/1.1 101", 12) != 0) {
         return -1;
     }
-    if (!wsclient_has_header(s, hlen, "Sec-WebSocket-Protocol", "kolab.v1")) {
+    if (!wsclient_has_header(s, hlen, "Sec-WebSocket-Protocol", proto)) {
         return -1;
     }
     return (long)hlen;
@@ -79,7 +80,9 @@ long wsclient_frame_read(const uint8_t *buf, size_t len, struct wsclient_frame *
     if (len < 2) {
         return 0;
     }
-    if ((buf[0] & 0x70) != 0 || (buf[0] & 0x80) == 0 || (buf[1] & 0x80) != 0) {
+    bool fin = (buf[0] & 0x80) != 0;
+    bool control = (buf[0] & 0x08) != 0;
+    if ((buf[0] & 0x70) != 0 || (buf[1] & 0x80) != 0 || (control && !fin)) {
         return -1;
     }
     uint64_t plen = buf[1] & 0x7f;
@@ -106,6 +109,7 @@ long wsclient_frame_read(const uint8_t *buf, size_t len, struct wsclient_frame *
         return 0;
     }
     f->opcode = buf[0] & 0x0f;
+    f->fin = fin;
     f->payload = buf + hlen;
     f->len = plen;
     return (long)*need;
