@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -201,6 +202,13 @@ enum status req_opt_uint(struct req *r, const char *key, uint64_t def, uint64_t 
 /* Counts a bad request; past the limit the connection closes with 1008. */
 static void note_bad_request(struct conn *c)
 {
+    if (c->bad_times == NULL) {
+        c->bad_times = calloc(BAD_LIMIT, sizeof(*c->bad_times));
+        if (c->bad_times == NULL) {
+            conn_close(c, CONN_CLOSE_TRY_LATER, "out of memory", true);
+            return;
+        }
+    }
     uint64_t now = conn_now_ms();
     c->bad_times[c->bad_next] = now;
     c->bad_next = (c->bad_next + 1) % BAD_LIMIT;
@@ -219,7 +227,7 @@ static enum status check_access(const struct request_def *def, struct req *r)
     if (def->needs_user && c->session.user == 0) {
         return STATUS_UNAUTHENTICATED;
     }
-    if (def->needs_user && (def->roles & session_role_bit(c->session.role)) == 0) {
+    if (def->needs_user && (def->roles & c->session.role) == 0) {
         return STATUS_FORBIDDEN;
     }
     /* Budgets are the user's, shared by all their connections, and count

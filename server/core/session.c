@@ -36,7 +36,7 @@ unsigned session_role_bit(const char *role)
 
 bool session_is_staff(const struct session *s)
 {
-    return (session_role_bit(s->role) & (ROLE_MODERATOR | ROLE_ADMIN)) != 0;
+    return (s->role & (ROLE_MODERATOR | ROLE_ADMIN)) != 0;
 }
 
 static session_presence_fn presence_listener;
@@ -77,9 +77,7 @@ void session_attach(struct conn *c, const struct store_user *user, const uint8_t
 
     struct session *s = &c->session;
     s->user = user->id;
-    memcpy(s->username, user->username, sizeof(s->username));
-    memcpy(s->name, user->name, sizeof(s->name));
-    memcpy(s->role, user->role, sizeof(s->role));
+    s->role = session_role_bit(user->role);
     s->has_token = token_hash != NULL;
     if (token_hash != NULL) {
         memcpy(s->token_hash, token_hash, sizeof(s->token_hash));
@@ -119,7 +117,9 @@ void session_detach(struct conn *c)
     }
 }
 
-static void send_hello(struct conn *c)
+/* Sends `hello`, naming `user` when the handshake authenticated one (NULL
+ * otherwise). */
+static void send_hello(struct conn *c, const struct store_user *user)
 {
     struct proto_writer w;
     char server[32];
@@ -130,12 +130,8 @@ static void send_hello(struct conn *c)
     proto_kv_cstr(&w, "server", server);
     proto_kv_cstr(&w, "node", app.node);
     proto_put_cstr(&w, "user");
-    if (c->session.user != 0) {
-        struct store_user u = {.id = c->session.user};
-        memcpy(u.username, c->session.username, sizeof(u.username));
-        memcpy(u.name, c->session.name, sizeof(u.name));
-        memcpy(u.role, c->session.role, sizeof(u.role));
-        encode_user(&w, &u, 0);
+    if (user != NULL && c->session.user == user->id) {
+        encode_user(&w, user, 0);
     } else {
         proto_put_nil(&w);
     }
@@ -146,28 +142,28 @@ static void send_hello(struct conn *c)
     }
 }
 
-/* Authenticates by a cookie's token; failures leave the connection anonymous. */
-static void auth_by_cookie(struct conn *c, const char *token_hex)
+/* Authenticates by a cookie's token, filling *user; false leaves the
+ * connection anonymous. */
+static bool auth_by_cookie(struct conn *c, const char *token_hex, struct store_user *user)
 {
     uint8_t hash[32];
     uint64_t user_id = 0;
     uint64_t expires = 0;
-    struct store_user user;
 
     if (auth_token_hash(token_hex, strlen(token_hex), hash) != STATUS_OK ||
         store_token_lookup(app.store, hash, conn_now_ms(), &user_id, &expires) != STATUS_OK ||
-        store_user_get(app.store, user_id, &user) != STATUS_OK) {
-        return;
+        store_user_get(app.store, user_id, user) != STATUS_OK) {
+        return false;
     }
-    session_attach(c, &user, hash, expires);
+    session_attach(c, user, hash, expires);
+    return true;
 }
 
 void session_open(struct conn *c, const char *token_hex)
 {
-    if (token_hex != NULL) {
-        auth_by_cookie(c, token_hex);
-    }
-    send_hello(c);
+    struct store_user user;
+    bool known = token_hex != NULL && auth_by_cookie(c, token_hex, &user);
+    send_hello(c, known ? &user : NULL);
 }
 
 void session_close(struct conn *c)

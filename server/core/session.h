@@ -16,9 +16,10 @@ struct conn;
 struct session {
     /* 0 until the connection is authenticated. */
     uint64_t user;
-    char username[STORE_USERNAME_MAX + 1];
-    char name[STORE_NAME_MAX + 1];
-    char role[STORE_ROLE_MAX + 1];
+    /* The user's role as its bit (enum role_bit). The name and username
+     * are not kept: every connection holds a session, and an idle one
+     * should cost the server little (BENCHMARKS.md). */
+    unsigned role;
     /* The token this connection authenticated with, as stored (its hash). */
     uint8_t token_hash[32];
     bool has_token;

@@ -676,7 +676,7 @@ static void collect_request(void *ud, const struct store_mrequest *q)
 /* The statuses the caller may see, as a filter, and whose requests. */
 static unsigned visible_statuses(const struct req *r, uint64_t *business, uint64_t *mentor)
 {
-    unsigned role = session_role_bit(r->conn->session.role);
+    unsigned role = r->conn->session.role;
     *business = 0;
     *mentor = 0;
     if (caller_is_staff(r)) {

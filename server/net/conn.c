@@ -88,6 +88,7 @@ void conn_free(struct conn *c)
     free(c->queue);
     free(c->rooms);
     free(c->rx);
+    free(c->bad_times);
     free(c);
 }
 
@@ -181,10 +182,10 @@ static void queue_push(struct conn *c, struct proto_buf *b, bool reply)
     c->queue[(c->queue_head + c->queue_count) % c->queue_cap] =
         (struct conn_item){.buf = b, .reply = reply};
     c->queue_count++;
-    c->queue_bytes += b->len;
+    c->queue_bytes += (uint32_t)b->len;
     if (!reply) {
         c->event_count++;
-        c->event_bytes += b->len;
+        c->event_bytes += (uint32_t)b->len;
     }
     if (c->queue_count == 1) {
         schedule_write(c);
@@ -202,7 +203,7 @@ void conn_send(struct conn *c, struct proto_buf *b)
         return;
     }
     if (c->event_count >= max_events || c->event_bytes + b->len > max_bytes) {
-        log_warn("conn", "slow client closed", "conn=%llu queued=%u bytes=%zu",
+        log_warn("conn", "slow client closed", "conn=%llu queued=%u bytes=%u",
                  (unsigned long long)c->id, c->event_count, c->event_bytes);
         conn_close(c, CONN_CLOSE_TRY_LATER, "too far behind", false);
         return;
@@ -227,10 +228,10 @@ static struct proto_buf *queue_pop(struct conn *c)
     struct conn_item it = c->queue[c->queue_head];
     c->queue_head = (c->queue_head + 1) % c->queue_cap;
     c->queue_count--;
-    c->queue_bytes -= it.buf->len;
+    c->queue_bytes -= (uint32_t)it.buf->len;
     if (!it.reply) {
         c->event_count--;
-        c->event_bytes -= it.buf->len;
+        c->event_bytes -= (uint32_t)it.buf->len;
     }
     return it.buf;
 }
@@ -306,12 +307,21 @@ static void send_close(struct conn *c)
     lws_write(c->wsi, p, 2 + len, CONN_WRITE_CLOSE);
 }
 
-/* Writes one frame of what is queued; -1 when the socket failed. */
+/* Writes one frame of what is queued; -1 when the socket failed. A queue
+ * left empty is freed: most connections are idle most of the time, and
+ * one malloc per frame costs far less than the write. */
 static int write_frame(struct conn *c)
 {
     size_t payload = 0;
     uint32_t n = frame_plan(c, &payload);
-    return n == 1 ? write_single(c) : write_joined(c, n, payload);
+    int rc = n == 1 ? write_single(c) : write_joined(c, n, payload);
+    if (c->queue_count == 0) {
+        free(c->queue);
+        c->queue = NULL;
+        c->queue_cap = 0;
+        c->queue_head = 0;
+    }
+    return rc;
 }
 
 /* After a write: requests are read again once the replies that filled the
@@ -409,10 +419,10 @@ static bool rx_append(struct conn *c, const uint8_t *in, size_t len)
             return false;
         }
         c->rx = p;
-        c->rx_cap = cap;
+        c->rx_cap = (uint32_t)cap;
     }
     memcpy(c->rx + c->rx_len, in, len);
-    c->rx_len += len;
+    c->rx_len += (uint32_t)len;
     return true;
 }
 
@@ -429,7 +439,7 @@ static int skip_oversized(struct conn *c, size_t len, bool complete)
         c->rx_skipping = true;
         c->rx_len = 0;
     }
-    c->rx_skipped += len;
+    c->rx_skipped += (uint32_t)len;
     if (complete || c->rx_skipped > CONN_SKIP_MAX) {
         return refuse(c, CONN_CLOSE_TOO_LARGE, "message too large");
     }
@@ -462,13 +472,11 @@ int conn_receive(struct conn *c, const uint8_t *in, size_t len)
     }
     if (complete) {
         dispatch_frame(c, c->rx, c->rx_len);
+        /* An idle connection keeps no buffer. */
+        free(c->rx);
+        c->rx = NULL;
+        c->rx_cap = 0;
         c->rx_len = 0;
-        /* Large buffers are not kept for idle connections. */
-        if (c->rx_cap > 16 * 1024) {
-            free(c->rx);
-            c->rx = NULL;
-            c->rx_cap = 0;
-        }
     }
     return 0;
 }

@@ -30,6 +30,8 @@
 
 struct lws;
 
+/* Room for the client's address as text (HTTP_ADDR_MAX). */
+#define CONN_PEER_MAX 48
 /* Bad requests within a minute that close a connection (1008). */
 #define CONN_BAD_REQUESTS 10
 
@@ -57,26 +59,37 @@ struct conn_item {
     bool reply;
 };
 
+/*
+ * One WebSocket. An idle connection should cost the server little (the aim
+ * is 2 KiB with what libwebsockets holds, BENCHMARKS.md), so buffers are
+ * allocated only while used and the fields are ordered to pack.
+ */
 struct conn {
     uint64_t id;
     struct lws *wsi;
     struct session session;
     /* The client's address (see http_client_addr) and its key in the
      * limits; `addr_counted` once ratelimit_conn_open counted it. */
-    char peer[64];
+    char peer[CONN_PEER_MAX];
     uint64_t addr_key;
     bool addr_counted;
 
     /* Outbound ring of shared buffers, replies and events together, and
-     * the events among them, which the caps apply to. `rx_paused` while
-     * the requests are not read because the queue is past the caps. */
+     * the events among them, which the caps apply to (the byte cap is at
+     * most 1 GiB). `rx_paused` while the requests are not read because the
+     * queue is past the caps. The ring is freed whenever it empties.
+     * `pending_slot` is the place + 1 in the list of connections to flush
+     * this turn (0: not in it); `await_writable` once a writeable callback
+     * was asked for instead. */
     struct conn_item *queue;
     uint32_t queue_head;
     uint32_t queue_count;
     uint32_t queue_cap;
-    size_t queue_bytes;
+    uint32_t queue_bytes;
     uint32_t event_count;
-    size_t event_bytes;
+    uint32_t event_bytes;
+    uint32_t pending_slot;
+    bool await_writable;
     bool rx_paused;
 
     /* Rooms joined on this connection. */
@@ -84,22 +97,19 @@ struct conn {
     uint32_t room_count;
     uint32_t room_cap;
 
-    /* Reassembly of a message that arrives in several pieces. */
+    /* Reassembly of a message that arrives in several pieces (at most the
+     * frame cap, itself under 4 GiB), and the bytes of an oversized message
+     * skipped so far (see conn_receive). */
     uint8_t *rx;
-    size_t rx_len;
-    size_t rx_cap;
-    /* Bytes of an oversized message skipped so far (see conn_receive). */
-    size_t rx_skipped;
+    uint32_t rx_len;
+    uint32_t rx_cap;
+    uint32_t rx_skipped;
     bool rx_skipping;
 
-    /* Times (ms) of the latest bad requests, for the abuse limit. */
-    uint64_t bad_times[CONN_BAD_REQUESTS];
+    /* Times (ms) of the latest CONN_BAD_REQUESTS bad requests, for the
+     * abuse limit: NULL until the first, since most clients send none. */
+    uint64_t *bad_times;
     unsigned bad_next;
-
-    /* Place + 1 in the list of connections to flush this turn (0: not in
-     * it), and whether a writeable callback was asked for instead. */
-    uint32_t pending_slot;
-    bool await_writable;
 
     int close_code;
     const char *close_reason;

@@ -52,7 +52,7 @@ const char *http_cookie(struct lws *wsi, const char *name, char *out, size_t cap
  * case the nearest address in X-Forwarded-For that is not one. A client
  * cannot choose what it is counted as by sending the header itself.
  */
-#define HTTP_ADDR_MAX 64
+#define HTTP_ADDR_MAX 48
 void http_client_addr(struct lws *wsi, char *out);
 
 #endif

@@ -125,11 +125,22 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     }
 }
 
-/* lws gives every WebSocket a receive buffer of NET_RX_BUFFER bytes for its
- * whole life. Requests are small, and a larger message is reassembled by
- * conn.c from pieces anyway, so 1 KiB keeps an idle connection at about 3
- * KiB of server memory instead of 6 (BENCHMARKS.md, 2026-12-04). */
-#define NET_RX_BUFFER 1024
+/*
+ * lws gives every WebSocket a receive buffer of NET_RX_BUFFER bytes for its
+ * whole life. Requests are mostly small (a chat line, a read marker), and a
+ * larger message is reassembled by conn.c from pieces anyway, so 224 bytes
+ * (with lws's LWS_PRE and 4 spare bytes, one 256-byte heap chunk) keep an
+ * idle connection under 2 KiB of server memory (BENCHMARKS.md,
+ * 2026-12-04). The handshake's headers live in a separate pool that lws
+ * lends out only while a request is read: NET_HEADER_POOL of them at most,
+ * NET_HEADER_DATA bytes each (a browser's cookies and user agent fit), so
+ * a storm of new connections waits its turn instead of piling up buffers.
+ */
+#define NET_RX_BUFFER   224
+#define NET_HEADER_POOL 64
+#define NET_HEADER_DATA 4096
+
+_Static_assert(CONN_PEER_MAX >= HTTP_ADDR_MAX, "a connection holds any client address");
 
 static const struct lws_protocols protocols[] = {
     {"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
@@ -321,6 +332,8 @@ enum status net_start(void)
     info.vhost_name = "kolab";
     info.server_string = "kolabd";
     info.timeout_secs = 20;
+    info.max_http_header_pool = NET_HEADER_POOL;
+    info.max_http_header_data = NET_HEADER_DATA;
     if (app.tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;

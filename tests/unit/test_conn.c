@@ -102,6 +102,9 @@ static void test_fragments_reassembled(void)
     CHECK(dispatched == 0);
     CHECK(receive(c, ping + 6, sizeof(ping) - 6, true, 0, true) == 0);
     CHECK(got_ping());
+    /* The reassembly buffer goes with the message: an idle connection
+     * keeps none. */
+    CHECK(c->rx == NULL && c->rx_cap == 0);
     close_conn(c);
 }
 
@@ -181,6 +184,8 @@ static void test_turn_writes_one_frame_per_connection(void)
     CHECK_EQ_U(fake_lws_last_write(b->wsi), 1);
     CHECK(a->queue_count == 0 && b->queue_count == 0);
     CHECK(!fake_lws_take_writable(a->wsi) && !fake_lws_take_writable(b->wsi));
+    /* An emptied queue is freed: an idle connection holds no ring. */
+    CHECK(a->queue == NULL && b->queue == NULL);
 
     /* The next turn starts with an empty list. */
     queue_event(b);
