@@ -7,6 +7,7 @@
  * 1001 once its queue is sent, then take everything down in reverse order
  * and exit 0.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 #include "store.h"
 
 #define SHUTDOWN_GRACE_MS 2000
+/* Allocations at least this large get a mapping of their own (see main). */
+#define MMAP_THRESHOLD (1024 * 1024)
 
 struct app app;
 
@@ -287,6 +290,11 @@ int main(int argc, char **argv)
     /* A file-size limit (ulimit -f) then fails the write with EFBIG, which
      * the store reports like a full disk, instead of killing the process. */
     signal(SIGXFSZ, SIG_IGN);
+    /* Each password hash borrows 16 MiB for scrypt on a thread-pool thread.
+     * glibc would raise its mmap threshold after the first such free and
+     * keep the later ones in the threads' arenas: about 64 MiB held for
+     * good after a few logins. A fixed threshold maps and unmaps them. */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 
     if (user_add) {
         return run_user_add(argc, argv);
