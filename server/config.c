@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -152,6 +154,30 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
     return true;
 }
 
+/*
+ * libwebsockets listens on an IPv4 address or a network interface's name
+ * ("lo"), and on nothing at all, without failing, for anything else. A host
+ * name such as "localhost" is therefore resolved here, once at start-up, to
+ * its first IPv4 address; false when it is none of the three.
+ */
+static bool listen_host_resolve(char *host, size_t cap)
+{
+    struct in_addr addr;
+    if (inet_pton(AF_INET, host, &addr) == 1 || if_nametoindex(host) != 0) {
+        return true;
+    }
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL) {
+        fprintf(stderr, "kolabd: --listen: cannot resolve \"%s\" to an IPv4 address\n", host);
+        return false;
+    }
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)res->ai_addr;
+    bool ok = inet_ntop(AF_INET, &sin->sin_addr, host, (socklen_t)cap) != NULL;
+    freeaddrinfo(res);
+    return ok;
+}
+
 static bool parse_listen(struct config *cfg, const char *value)
 {
     const char *colon = strrchr(value, ':');
@@ -166,7 +192,7 @@ static bool parse_listen(struct config *cfg, const char *value)
     memcpy(cfg->host, value, host_len);
     cfg->host[host_len] = '\0';
     cfg->port = (unsigned)port;
-    return true;
+    return listen_host_resolve(cfg->host, sizeof(cfg->host));
 }
 
 static bool add_origins(struct config *cfg, const char *value)

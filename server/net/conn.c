@@ -402,17 +402,25 @@ static int refuse(struct conn *c, int code, const char *reason)
     return -1;
 }
 
-static bool rx_append(struct conn *c, const uint8_t *in, size_t len)
+/* Appends a piece of a message; `remaining` bytes of it are still to come,
+ * so the buffer is allocated once at the message's size when the frame
+ * header said it (a message of several frames may grow it again). */
+static bool rx_append(struct conn *c, const uint8_t *in, size_t len, size_t remaining)
 {
     /* lws passes on empty fragments too; before the first byte there is no
      * buffer to append to, and memcpy must not be given NULL. */
     if (len == 0) {
         return true;
     }
-    if (c->rx_len + len > c->rx_cap) {
-        size_t cap = c->rx_cap == 0 ? 4096 : c->rx_cap;
-        while (cap < c->rx_len + len) {
-            cap *= 2;
+    size_t need = c->rx_len + len;
+    if (need > c->rx_cap) {
+        size_t cap = need + remaining;
+        if (c->rx_cap > 0 && cap < 2 * (size_t)c->rx_cap) {
+            cap = 2 * (size_t)c->rx_cap;
+        }
+        /* conn_receive let in only messages within the cap. */
+        if (cap > max_frame) {
+            cap = max_frame;
         }
         uint8_t *p = realloc(c->rx, cap);
         if (p == NULL) {
@@ -467,7 +475,7 @@ int conn_receive(struct conn *c, const uint8_t *in, size_t len)
         dispatch_frame(c, in, len);
         return 0;
     }
-    if (!rx_append(c, in, len)) {
+    if (!rx_append(c, in, len, remaining)) {
         return refuse(c, CONN_CLOSE_TRY_LATER, "out of memory");
     }
     if (complete) {

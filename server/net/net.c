@@ -86,38 +86,41 @@ static void open_conn(struct conn *c, struct lws *wsi)
     session_open(c, http_cookie(wsi, NET_COOKIE, token, sizeof(token)));
 }
 
+/* A WebSocket's connection rides in lws's opaque pointer, so lws allocates
+ * no per-session memory for it (BENCHMARKS.md on an idle connection). */
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
-    struct conn **slot = user;
+    struct conn *c = lws_get_opaque_user_data(wsi);
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return filter_handshake(wsi);
     case LWS_CALLBACK_ESTABLISHED:
-        *slot = conn_new(wsi);
-        if (*slot == NULL) {
+        c = conn_new(wsi);
+        if (c == NULL) {
             return -1;
         }
-        open_conn(*slot, wsi);
+        lws_set_opaque_user_data(wsi, c);
+        open_conn(c, wsi);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return *slot == NULL ? -1 : conn_receive(*slot, in, len);
+        return c == NULL ? -1 : conn_receive(c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return *slot == NULL ? -1 : conn_writeable(*slot);
+        return c == NULL ? -1 : conn_writeable(c);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* The peer answers a close frame of ours: the handshake is done.
          * Letting lws echo it would send a second close frame, which
          * browsers report as an abnormal closure (1006). */
-        return *slot != NULL && (*slot)->close_sent ? -1 : 0;
+        return c != NULL && c->close_sent ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
-        if (*slot != NULL) {
-            if ((*slot)->addr_counted) {
-                ratelimit_conn_closed((*slot)->addr_key);
+        if (c != NULL) {
+            if (c->addr_counted) {
+                ratelimit_conn_closed(c->addr_key);
             }
-            session_close(*slot);
-            conn_free(*slot);
-            *slot = NULL;
+            session_close(c);
+            conn_free(c);
+            lws_set_opaque_user_data(wsi, NULL);
         }
         return 0;
     default:
@@ -127,24 +130,26 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 
 /*
  * lws gives every WebSocket a receive buffer of NET_RX_BUFFER bytes for its
- * whole life. Requests are mostly small (a chat line, a read marker), and a
- * larger message is reassembled by conn.c from pieces anyway, so 224 bytes
- * (with lws's LWS_PRE and 4 spare bytes, one 256-byte heap chunk) keep an
+ * whole life. Requests are mostly small (a read marker, a typing signal, a
+ * short chat line), and a larger message is reassembled by conn.c from
+ * pieces anyway, in a buffer of its exact size freed after it; so 160 bytes
+ * (with lws's LWS_PRE and 4 spare bytes, one 192-byte heap chunk) keep an
  * idle connection under 2 KiB of server memory (BENCHMARKS.md,
- * 2026-12-04). The handshake's headers live in a separate pool that lws
- * lends out only while a request is read: NET_HEADER_POOL of them at most,
- * NET_HEADER_DATA bytes each (a browser's cookies and user agent fit), so
- * a storm of new connections waits its turn instead of piling up buffers.
+ * 2026-12-04). The handshake's headers are read into buffers of
+ * NET_HEADER_DATA bytes (a browser's cookies and user agent fit) that lws
+ * lends out only while a request is read. Their number is deliberately left
+ * unbounded (lws's default, one per descriptor): with a bounded pool, as many
+ * connections as it holds that send half a request and stop would make every
+ * new visitor wait for lws's idle timeout.
  */
-#define NET_RX_BUFFER   224
-#define NET_HEADER_POOL 64
+#define NET_RX_BUFFER   160
 #define NET_HEADER_DATA 4096
 
 _Static_assert(CONN_PEER_MAX >= HTTP_ADDR_MAX, "a connection holds any client address");
 
 static const struct lws_protocols protocols[] = {
     {"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
-    {NET_SUBPROTOCOL, ws_callback, sizeof(struct conn *), NET_RX_BUFFER, 1, NULL, 2 * 1024 * 1024},
+    {NET_SUBPROTOCOL, ws_callback, 0, NET_RX_BUFFER, 1, NULL, 2 * 1024 * 1024},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -332,7 +337,6 @@ enum status net_start(void)
     info.vhost_name = "kolab";
     info.server_string = "kolabd";
     info.timeout_secs = 20;
-    info.max_http_header_pool = NET_HEADER_POOL;
     info.max_http_header_data = NET_HEADER_DATA;
     if (app.tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;

@@ -1537,6 +1537,13 @@ static void lg_parse_url(const char *url)
     if (lg.o.path[0] == '\0') {
         snprintf(lg.o.path, sizeof(lg.o.path), "/ws");
     }
+    /* Every socket connects to this address as given: a host name would
+     * otherwise quietly become 0.0.0.0, which is this machine. */
+    struct in_addr addr;
+    if (inet_pton(AF_INET, lg.o.host, &addr) != 1) {
+        fprintf(stderr, "loadgen: --url needs an IPv4 address, such as ws://127.0.0.1:8080/ws\n");
+        exit(2);
+    }
 }
 
 static enum lg_scenario lg_parse_scenario(const char *s)
@@ -1560,6 +1567,20 @@ static enum lg_proto lg_parse_proto(const char *s)
         lg_usage();
     }
     return LG_MQTT;
+}
+
+/* The value of option `name` as a number of at least 0; exits with a usage
+ * error for anything else ("abc", "-1", "5x"). */
+static double lg_number(const char *name, const char *v)
+{
+    char *end = NULL;
+    errno = 0;
+    double n = strtod(v, &end);
+    if (v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0 || n > 1e18) {
+        fprintf(stderr, "loadgen: %s needs a number of at least 0, not \"%s\"\n", name, v);
+        exit(2);
+    }
+    return n;
 }
 
 static void lg_parse_args(int argc, char **argv)
@@ -1594,15 +1615,15 @@ static void lg_parse_args(int argc, char **argv)
         } else if (strcmp(a, "--kolabd") == 0) {
             o->kolabd = v;
         } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--hold") == 0) {
-            *(a[2] == 't' ? &o->timeout_s : &o->hold_s) = strtod(v, NULL);
+            *(a[2] == 't' ? &o->timeout_s : &o->hold_s) = lg_number(a, v);
         } else if (strcmp(a, "--server-pid") == 0) {
-            o->server_pid = (pid_t)atoi(v);
+            o->server_pid = (pid_t)lg_number(a, v);
         } else {
             static const char *const keys[] = {"--conns", "--publishers",  "--window", "--users",
                                                "--body",  "--concurrency", "--sources"};
             uint32_t *dst[] = {&o->conns, &o->publishers,  &o->window, &o->users,
                                &o->body,  &o->concurrency, &o->sources};
-            unsigned long long n = strtoull(v, NULL, 10);
+            unsigned long long n = (unsigned long long)lg_number(a, v);
             size_t k = 0;
             while (k < 7 && strcmp(a, keys[k]) != 0) {
                 k++;

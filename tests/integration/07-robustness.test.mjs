@@ -1,16 +1,20 @@
 // Bugs a first outside trial found, each kept from coming back: oversized
 // HTTP headers, a POST without a body, the --max-frame setting, blank titles
 // and bodies in any script, a reply to seq 0, a clean 1008 for a client that
-// keeps sending after it was told to stop, and caching of the web client.
+// keeps sending after it was told to stop, caching of the web client, and
+// connections that send half a request and stop, and --listen with a host
+// name.
 
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { closeAll, connect, connectAs, encodeMsg, loginHttp, newUser } from '../lib/client.mjs';
-import { httpRequest, repoRoot, startServer } from '../lib/server.mjs';
+import { freePort, httpRequest, kolabdPath, makeTempDir, repoRoot, startServer } from '../lib/server.mjs';
+import { waitFor } from '../lib/util.mjs';
 
 // Sends raw bytes over TCP and resolves the response once its headers and
 // Content-Length body are in, or what came before a close or `timeoutMs`.
@@ -64,6 +68,28 @@ describe('07 robustness', { timeout: 90000 }, () => {
     after(async () => {
         await closeAll(clients);
         await server?.stop();
+    });
+
+    // A header pool bounded at 64 once let 64 such connections make every new
+    // visitor wait for lws's 10 s idle timeout.
+    it('connections that send half a request and stop keep nobody else waiting', async () => {
+        const stalled = await Promise.all(Array.from({ length: 200 }, () => new Promise((resolve, reject) => {
+            const sock = net.connect(server.port, '127.0.0.1', () => {
+                sock.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+                resolve(sock);
+            });
+            sock.on('error', reject);
+        })));
+        try {
+            const reply = await httpRequest(`${server.url}/healthz`, { timeoutMs: 5000 });
+            assert.equal(reply.status, 200);
+            const carol = await newUser(server.url, { prefix: 'carol' });
+            clients.push(carol.client);
+        } finally {
+            for (const sock of stalled) {
+                sock.destroy();
+            }
+        }
     });
 
     it('huge request headers and URLs are refused without taking the server down', async () => {
@@ -324,5 +350,32 @@ describe('07 robustness: running out of file descriptors', { timeout: 60000 }, (
             }
             await srv.stop();
         }
+    });
+});
+
+// libwebsockets listens on nothing, without failing, when given a host name;
+// kolabd once ran on with no listener for `--listen localhost:PORT`.
+describe('07 robustness: --listen with a host name', { timeout: 30000 }, () => {
+    it('listens on the name\'s address, and refuses a name that does not resolve', async () => {
+        const port = await freePort();
+        const dir = makeTempDir();
+        const proc = spawn(kolabdPath(), ['--listen', `localhost:${port}`, '--data', dir, '--web-root', dir],
+            { stdio: 'ignore' });
+        try {
+            await waitFor(async () => {
+                try {
+                    return (await httpRequest(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 500 })).status === 200;
+                } catch {
+                    return false;
+                }
+            }, { timeoutMs: 10000, what: 'kolabd listening on localhost' });
+        } finally {
+            process.kill(proc.pid, 'SIGTERM');
+        }
+
+        const bad = spawnSync(kolabdPath(), ['--listen', 'no-such-host.invalid:1', '--data', dir],
+            { encoding: 'utf8', timeout: 10000 });
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /cannot resolve "no-such-host.invalid"/);
     });
 });
