@@ -154,7 +154,7 @@ int conn_writeable(struct conn *c);
 /*
  * Writes what was queued during this loop turn, one frame per connection,
  * without waiting for writeable callbacks: with libwebsockets on libuv each
- * of those costs four epoll_ctl calls (BENCHMARKS.md, 2026-12-04). A
+ * of those costs about three epoll_ctl calls (BENCHMARKS.md, 2026-12-04). A
  * connection whose socket takes less than the frame (lws keeps the rest),
  * that has more than a frame queued, or that is closing, is left to the
  * writeable callback. Called by the network layer before the loop waits.

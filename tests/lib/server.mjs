@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { RELAXED_LIMITS } from './limits.mjs';
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const READY_TIMEOUT_MS = 10000;
@@ -130,20 +132,6 @@ export async function addUser(dataDir, { username, password, name, role = 'mento
     }
     return res;
 }
-
-// Tests register many users, connect many sockets and send fast, all from
-// 127.0.0.1: the abuse limits are set out of reach unless a test passes its
-// own (flags win over these environment variables).
-export const RELAXED_LIMITS = {
-    KOLAB_REQ_RATE: '1000000',
-    KOLAB_REQ_BURST: '1000000',
-    KOLAB_MSG_RATE: '1000000',
-    KOLAB_MSG_BURST: '1000000',
-    KOLAB_CONNS_PER_IP: '1000000',
-    KOLAB_CONN_RATE_PER_IP: '1000000',
-    KOLAB_LOGIN_FAILURES_IP: '1000000',
-    KOLAB_REGISTRATIONS_PER_IP: '1000000',
-};
 
 /*
  * Starts a server and waits until GET /healthz answers.

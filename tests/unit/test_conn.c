@@ -2,9 +2,9 @@
  * Unit tests of a connection's receive path (server/net/conn.c): how the
  * pieces libwebsockets hands over become one message for the dispatcher,
  * and which messages close the connection instead; and of its send path:
- * what a loop turn queued leaves as one frame per connection. libwebsockets is replaced
- * by the fuzz harness's stand-ins (tests/fuzz/fake_lws.c), and the
- * dispatcher by a stub that keeps a copy of each message it is given.
+ * what a loop turn queued leaves as one frame per connection. libwebsockets
+ * is replaced by the fuzz harness's stand-ins (tests/fuzz/fake_lws.c), and
+ * the dispatcher by a stub that keeps a copy of each message it is given.
  *
  * Run under AddressSanitizer and UBSan (scripts/test does), since some of
  * what these tests guard against is undefined behaviour that works by luck
