@@ -310,6 +310,24 @@ static bool apply_uint(struct config *cfg, enum option_id id, const char *value,
     return false;
 }
 
+/* Says why a value of option `id` was refused: the range of a number, or
+ * where the option's form is described. */
+static void bad_value(enum option_id id, const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof(uint_options) / sizeof(uint_options[0]); i++) {
+        if (uint_options[i].id == id) {
+            fprintf(stderr, "kolabd: bad value for %s: %s (a whole number from %u to %u)\n", name,
+                    value, uint_options[i].min, uint_options[i].max);
+            return;
+        }
+    }
+    /* A refused credential is not echoed into a log. */
+    if (id == OPT_TURN_CREDENTIAL) {
+        value = "(not shown)";
+    }
+    fprintf(stderr, "kolabd: bad value for %s: %s (see --help)\n", name, value);
+}
+
 static bool add_proxies(struct config *cfg, const char *value)
 {
     char buf[CONFIG_STR_MAX];
@@ -426,7 +444,7 @@ static enum status load_env(struct config *cfg)
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const char *value = options[i].env ? getenv(options[i].env) : NULL;
         if (value != NULL && !apply(cfg, (enum option_id)i, value)) {
-            fprintf(stderr, "kolabd: bad value for %s\n", options[i].env);
+            bad_value((enum option_id)i, options[i].env, value);
             return STATUS_BAD_REQUEST;
         }
     }
@@ -482,7 +500,7 @@ enum status config_load(struct config *cfg, const char *exe, int argc, char **ar
             cli_proxies = true;
         }
         if (!apply(cfg, (enum option_id)index, value)) {
-            fprintf(stderr, "kolabd: bad value for %s: %s\n", options[index].flag, value);
+            bad_value((enum option_id)index, options[index].flag, value);
             return STATUS_BAD_REQUEST;
         }
     }

@@ -468,7 +468,7 @@ static enum status handle_history(struct req *r)
 
     enum status st = req_uint(r, "room", &id);
     if (st == STATUS_OK) {
-        st = req_opt_uint(r, "before", 0, &before);
+        st = req_opt_uint(r, "before", STORE_NEWEST, &before);
     }
     if (st == STATUS_OK) {
         st = req_opt_uint(r, "limit", CHAT_HISTORY_DEFAULT, &limit);

@@ -72,10 +72,19 @@ static enum status seed_mentoring(struct store *store, uint64_t made, uint64_t k
     return st;
 }
 
+/* A sender has read the conversation up to the line they wrote, as someone
+ * typing in the web client has: without this, the room list would show a
+ * demo user unread messages older than their own last word. */
 static void queued(void *ud, enum status st, const struct store_message *m, bool duplicate)
 {
+    struct store *store = ud;
     if (st != STATUS_OK) {
         log_warn("demo", "demo message not stored", "code=%s", status_code(st));
+        return;
+    }
+    st = store_read(store, m->room, m->from, m->seq, NULL, NULL);
+    if (st != STATUS_OK) {
+        log_warn("demo", "demo read marker not moved", "code=%s", status_code(st));
     }
 }
 
@@ -87,7 +96,7 @@ static enum status post_lines(struct store *store, uint64_t room, const uint64_t
         snprintf(client_id, sizeof(client_id), "demo-%llu-%zu", (unsigned long long)room, i);
         enum status st =
             store_append(store, room, ids[lines[i].from], "text", lines[i].body,
-                         strlen(lines[i].body), client_id, strlen(client_id), 0, queued, NULL);
+                         strlen(lines[i].body), client_id, strlen(client_id), 0, queued, store);
         if (st != STATUS_OK) {
             return st;
         }

@@ -179,6 +179,11 @@ static int write_response(struct lws *wsi, struct http_req *req)
             return -1;
         }
     }
+    if (req->allow != NULL &&
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:", (const uint8_t *)req->allow,
+                                    (int)strlen(req->allow), &p, end)) {
+        return -1;
+    }
     if (lws_finalize_write_http_header(wsi, start, &p, end)) {
         return -1;
     }
@@ -189,6 +194,7 @@ static int write_response(struct lws *wsi, struct http_req *req)
     }
     req->status = 0;
     req->retry_s = 0;
+    req->allow = NULL;
     req->cookie[0] = '\0';
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -370,8 +376,16 @@ static void finish_body(struct lws *wsi, struct http_req *req);
 static int start_request(struct lws *wsi, struct http_req *req)
 {
     char uri[64];
-    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    bool got = header(wsi, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI, uri, sizeof(uri));
+    char *at = NULL;
+    int len = 0;
+    int method = lws_http_get_uri_and_method(wsi, &at, &len);
+    bool got = method >= 0 && len > 0 && (size_t)len < sizeof(uri);
+    if (got) {
+        memcpy(uri, at, (size_t)len);
+        uri[len] = '\0';
+    }
+    bool health = got && strcmp(uri, "/healthz") == 0;
+    bool api = got && (strcmp(uri, "/api/login") == 0 || strcmp(uri, "/api/logout") == 0);
 
     req->route = ROUTE_NONE;
     req->body_done = false;
@@ -379,14 +393,14 @@ static int start_request(struct lws *wsi, struct http_req *req)
     req->body_too_large = false;
     req->cookie[0] = '\0';
 
-    if (got && !post && strcmp(uri, "/healthz") == 0) {
+    if (health && method == LWSHUMETH_GET) {
         char json[96];
         snprintf(json, sizeof(json), "{\"status\":\"%s\",\"version\":\"%s\"}",
                  cluster_healthy() ? "ok" : "degraded", KOLAB_VERSION);
         respond(wsi, req, 200, json);
         return 0;
     }
-    if (got && post && (strcmp(uri, "/api/login") == 0 || strcmp(uri, "/api/logout") == 0)) {
+    if (api && method == LWSHUMETH_POST) {
         if (!http_origin_allowed(wsi)) {
             log_warn("http", "request from a foreign origin refused", NULL);
             respond_error(wsi, req, 403, "forbidden");
@@ -400,7 +414,14 @@ static int start_request(struct lws *wsi, struct http_req *req)
         }
         return 0;
     }
-    respond_error(wsi, req, post ? 405 : 404, post ? "method_not_allowed" : "not_found");
+    /* A known path asked with another method is told which one it takes; a
+     * path that is not there is not found, whatever the method. */
+    if (health || api) {
+        req->allow = health ? "GET" : "POST";
+        respond_error(wsi, req, 405, "method_not_allowed");
+        return 0;
+    }
+    respond_error(wsi, req, 404, "not_found");
     return 0;
 }
 

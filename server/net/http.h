@@ -31,6 +31,8 @@ struct http_req {
     size_t response_len;
     /* Seconds for Retry-After; 0 for none. */
     unsigned retry_s;
+    /* The methods for an Allow header (with a 405), or NULL. */
+    const char *allow;
     char cookie[160];
     struct login_wait *wait;
 };

@@ -3,6 +3,7 @@
 #include <libwebsockets.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -286,11 +287,38 @@ static enum status listen_shared(const struct config *cfg)
         setsockopt(listen_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
         bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(listen_fd, 511) ||
         uv_poll_init(app.loop, &listen_poll, listen_fd) != 0) {
-        log_error("net", "could not open the shared listener", "error=%d", errno);
+        log_error("net", "could not open the shared listener", "host=%s port=%u reason=\"%s\"",
+                  cfg->host, cfg->port, strerror(errno));
         return STATUS_INTERNAL;
     }
     uv_poll_start(&listen_poll, UV_READABLE, accept_ready);
     return STATUS_OK;
+}
+
+/* Why the listening address cannot be taken with `port`, asked of the
+ * kernel directly (libwebsockets logs only an errno number): "Address already
+ * in use" when another process holds the port, say. NULL when a test bind
+ * succeeds. */
+static const char *listen_failure(const struct config *cfg, unsigned port_number)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char port[8];
+    snprintf(port, sizeof(port), "%u", port_number);
+    int rc = getaddrinfo(cfg->host, port, &hints, &res);
+    if (rc != 0) {
+        return gai_strerror(rc);
+    }
+    const char *why = NULL;
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        why = strerror(errno);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return why;
 }
 
 static void stop_listening(void)
@@ -345,10 +373,21 @@ enum status net_start(void)
         info.alpn = "http/1.1";
     }
 
+    /* An address that is not this machine's makes libwebsockets wait for
+     * the interface to appear rather than fail, which would leave kolabd
+     * serving nothing; a test bind to any port finds it first. */
+    const char *why = listen_failure(cfg, 0);
+    if (why != NULL) {
+        log_error("net", "could not listen", "host=%s port=%u reason=\"%s\"", cfg->host, cfg->port,
+                  why);
+        return STATUS_INTERNAL;
+    }
     context = lws_create_context(&info);
     if (context == NULL || lws_get_vhost_by_name(context, "kolab") == NULL ||
         (shared && listen_shared(cfg) != STATUS_OK)) {
-        log_error("net", "could not listen", "host=%s port=%u", cfg->host, cfg->port);
+        why = listen_failure(cfg, cfg->port);
+        log_error("net", "could not listen", "host=%s port=%u reason=\"%s\"", cfg->host, cfg->port,
+                  why != NULL ? why : "see the lines above");
         return STATUS_INTERNAL;
     }
     uv_prepare_init(app.loop, &flush_prepare);

@@ -2281,7 +2281,7 @@ enum status store_history(struct store *s, uint64_t room, uint64_t before, unsig
 
     sqlite3_stmt *st = s->stmts[ST_MSG_HISTORY];
     bind_u64(st, 1, room);
-    bind_u64(st, 2, before == 0 ? UINT64_MAX : before);
+    bind_u64(st, 2, before);
     bind_u64(st, 3, limit);
     uint64_t first = 0;
     enum status result = message_rows(s, ST_MSG_HISTORY, room, each, ud, &first);

@@ -43,6 +43,9 @@
 #define STORE_EPOCH_LEN    16
 /* Most members a room may have at creation through one call. */
 #define STORE_MEMBERS_MAX 256
+/* store_history's `before` that asks for the newest messages: every seq is
+ * below it. */
+#define STORE_NEWEST UINT64_MAX
 
 struct store;
 
@@ -239,7 +242,7 @@ enum status store_read(struct store *s, uint64_t room, uint64_t user, uint64_t s
 
 /* ---- messages: reads -------------------------------------------------------- */
 
-/* Up to `limit` messages with seq < `before` (0: the newest), in ascending
+/* Up to `limit` messages with seq < `before` (STORE_NEWEST: the newest), in ascending
  * seq order; *more tells whether older ones exist. STATUS_BAD_REQUEST when
  * `limit` is 0. */
 enum status store_history(struct store *s, uint64_t room, uint64_t before, unsigned limit,

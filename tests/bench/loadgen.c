@@ -28,7 +28,9 @@
  * Latency: every body holds "t=<CLOCK_MONOTONIC ns>", read by the receiver
  * against the same clock. Acknowledgement latency is the time from a send to
  * its `ok` (or PUBACK). The run exits non-zero when a message is lost, arrives
- * out of order, or any request fails, and never on a timing.
+ * out of order, or any request fails, and never on a timing. It stops at the
+ * first failed request (the run could never complete) and at --timeout, and
+ * reports what it measured up to then.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +41,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,7 +304,8 @@ static void lg_server_start(void)
     lg.o.server_pid = pid;
     for (int i = 0; i < 200 && !lg_port_open(lg.o.port); i++) {
         if (waitpid(pid, NULL, WNOHANG) == pid) {
-            lg_die("kolabd exited during start");
+            fprintf(stderr, "loadgen: kolabd exited during start; its log is %s\n", logpath);
+            exit(2);
         }
         usleep(50000);
     }
@@ -970,6 +974,11 @@ static void lg_on_reply(struct lg_conn *c, const struct mp_fields *f, const uint
             fprintf(stderr, "loadgen: request %" PRIu64 " on connection %u failed: %.*s\n", f->id,
                     c->idx, (int)f->code_len, f->code ? f->code : "?");
         }
+        if (lg.errors == 1 && mp_eq(f->code, f->code_len, "rate_limited")) {
+            fprintf(stderr, "loadgen: the server's abuse limits refused the load; start kolabd "
+                            "with them raised (KOLAB_MSG_RATE, KOLAB_MSG_BURST and the others "
+                            "README.md lists), as --start does\n");
+        }
         return;
     }
     if (f->id == LG_ID_AUTH) {
@@ -1354,12 +1363,13 @@ static void lg_alloc_conns(void)
     }
 }
 
-/* Runs the loop until `done` holds or the deadline passes; false on timeout. */
+/* Runs the loop until `done` holds; false when the deadline passes first or
+ * a request fails, since the run can then never complete. */
 static bool lg_until(bool (*done)(void), uint64_t deadline)
 {
     while (!done()) {
         uint64_t now = lg_now();
-        if (now > deadline) {
+        if (now > deadline || lg.errors != 0) {
             return false;
         }
         lg_poll();
@@ -1427,6 +1437,8 @@ struct lg_result {
     struct lg_proc after;
     double self_cpu_s;
     bool timed_out;
+    /* Stopped at the first failed request, which the run cannot recover. */
+    bool stopped;
 };
 
 static const char *lg_scenario_name(void)
@@ -1446,6 +1458,18 @@ static double lg_rss_per_conn(const struct lg_result *r)
         return 0;
     }
     return (double)(r->after.rss_kib - r->idle_before.rss_kib) / lg.nconns;
+}
+
+/* "N % of one core", or a note for a run shorter than the clock that counts
+ * CPU time can tell apart (a few milliseconds). */
+static const char *lg_cpu_share(char *buf, size_t cap, double cpu_s, double run_s)
+{
+    if (run_s < 0.05) {
+        snprintf(buf, cap, "too short a run for a share");
+    } else {
+        snprintf(buf, cap, "%.0f %% of one core", 100 * cpu_s / run_s);
+    }
+    return buf;
 }
 
 static void lg_print_table(const struct lg_result *r, uint64_t lost)
@@ -1474,16 +1498,19 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
            hist_quantile_ms(&lg.lat, 0.999), lg.lat.max_us / 1000.0);
     printf("ack latency ms        p50 %.2f  p99 %.2f\n", hist_quantile_ms(&lg.ack, 0.5),
            hist_quantile_ms(&lg.ack, 0.99));
-    printf("server cpu            %.2f s in the run (%.0f %% of one core)\n", server_cpu,
-           100 * server_cpu / rs);
+    char share[48];
+    printf("server cpu            %.2f s in the run (%s)\n", server_cpu,
+           lg_cpu_share(share, sizeof(share), server_cpu, r->run_s));
     printf("server memory         rss %ld KiB, peak %ld KiB, %.1f KiB per connection\n",
            r->after.rss_kib, r->after.hwm_kib, lg_rss_per_conn(r));
-    printf("loadgen cpu           %.2f s in the run (%.0f %% of one core)\n", r->self_cpu_s,
-           100 * r->self_cpu_s / rs);
+    printf("loadgen cpu           %.2f s in the run (%s)\n", r->self_cpu_s,
+           lg_cpu_share(share, sizeof(share), r->self_cpu_s, r->run_s));
     printf("errors                %" PRIu64 " error replies, %" PRIu64 " out of order, %" PRIu64
            " closes, %" PRIu64 " bad frames%s\n",
            lg.errors, lg.order_errors, lg.unexpected_closes, lg.bad_frames,
-           r->timed_out ? ", TIMED OUT" : "");
+           r->timed_out ? ", TIMED OUT"
+           : r->stopped ? ", STOPPED AT A FAILED REQUEST"
+                        : "");
 }
 
 static void lg_print_json(const struct lg_result *r, uint64_t lost)
@@ -1499,7 +1526,7 @@ static void lg_print_json(const struct lg_result *r, uint64_t lost)
            "\"server_cpu_s\":%.2f,\"server_rss_kib\":%ld,\"server_hwm_kib\":%ld,"
            "\"server_rss_per_conn_kib\":%.2f,\"loadgen_cpu_s\":%.2f,"
            "\"errors\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"closes\":%" PRIu64
-           ",\"bad_frames\":%" PRIu64 ",\"timed_out\":%s}\n",
+           ",\"bad_frames\":%" PRIu64 ",\"timed_out\":%s,\"stopped\":%s}\n",
            lg_scenario_name(), lg_proto_name(), lg.o.conns,
            lg.o.scenario == LG_PAIRS ? lg.o.conns : lg.o.publishers, lg.o.messages, lg.o.window,
            lg.o.rate, lg.o.body, r->connect_s, hist_quantile_ms(&lg.setup, 0.5),
@@ -1509,7 +1536,7 @@ static void lg_print_json(const struct lg_result *r, uint64_t lost)
            hist_quantile_ms(&lg.ack, 0.5), hist_quantile_ms(&lg.ack, 0.99),
            r->after.cpu_s - r->before.cpu_s, r->after.rss_kib, r->after.hwm_kib, lg_rss_per_conn(r),
            r->self_cpu_s, lg.errors, lg.order_errors, lg.unexpected_closes, lg.bad_frames,
-           r->timed_out ? "true" : "false");
+           r->timed_out ? "true" : "false", r->stopped ? "true" : "false");
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -1534,7 +1561,8 @@ static const char lg_options[] =
     "  --messages       messages sent in all (default 1000)\n"
     "  --rate           messages per second in all; 0 (default) is as fast as the window allows\n"
     "  --window         sends in flight per publisher (default 64)\n"
-    "  --body           bytes of each message body, up to 3900; at least its send time fits\n"
+    "  --body           pads each message body to this many bytes, up to 3900 (default 0:\n"
+    "                   the body holds only its send time, about 20 bytes)\n"
     "  --users          accounts the connections share (default 4)\n"
     "  --concurrency    connections opening at once (default 256)\n"
     "  --sources        127.0.0.x source addresses (default: one, more from 20,000 conns)\n"
@@ -1543,13 +1571,22 @@ static const char lg_options[] =
     "  --proto          kolab (default), or mqtt to drive an MQTT broker's WebSocket\n"
     "                   listener (with --url, fanout only)\n"
     "It prints a table, then one line of JSON, and exits non-zero when a message is lost or\n"
-    "out of order or a request fails; never on a timing.\n";
+    "out of order or a request fails; never on a timing. A failed request stops the run.\n"
+    "Against a server started by hand, raise its abuse limits (README.md) as --start does.\n";
 
 static void lg_usage(void)
 {
     fputs(lg_synopsis, stderr);
     fputs("       loadgen --help explains each option.\n", stderr);
     exit(2);
+}
+
+/* Says what was wrong with the command line, then shows the usage. */
+static void lg_usage_error(const char *what, const char *value)
+{
+    fprintf(stderr, "loadgen: %s%s%s%s\n", what, value ? " \"" : "", value ? value : "",
+            value ? "\"" : "");
+    lg_usage();
 }
 
 static void lg_help(void)
@@ -1561,8 +1598,9 @@ static void lg_help(void)
 
 static void lg_parse_url(const char *url)
 {
-    if (sscanf(url, "ws://%63[^:/]:%d%127s", lg.o.host, &lg.o.port, lg.o.path) < 2) {
-        lg_usage();
+    if (sscanf(url, "ws://%63[^:/]:%d%127s", lg.o.host, &lg.o.port, lg.o.path) < 2 ||
+        lg.o.port < 1 || lg.o.port > 65535) {
+        lg_usage_error("--url needs the form ws://ADDRESS:PORT/PATH, not", url);
     }
     if (lg.o.path[0] == '\0') {
         snprintf(lg.o.path, sizeof(lg.o.path), "/ws");
@@ -1584,7 +1622,7 @@ static enum lg_scenario lg_parse_scenario(const char *s)
             return (enum lg_scenario)i;
         }
     }
-    lg_usage();
+    lg_usage_error("--scenario is fanout, pairs, connect-storm or resume-storm, not", s);
     return LG_FANOUT;
 }
 
@@ -1594,23 +1632,88 @@ static enum lg_proto lg_parse_proto(const char *s)
         return LG_KOLAB;
     }
     if (strcmp(s, "mqtt") != 0) {
-        lg_usage();
+        lg_usage_error("--proto is kolab or mqtt, not", s);
     }
     return LG_MQTT;
 }
 
-/* The value of option `name` as a number of at least 0; exits with a usage
- * error for anything else ("abc", "-1", "5x"). */
-static double lg_number(const char *name, const char *v)
+/* A numeric option: the values it takes and the field of struct lg_opts it
+ * sets, of the field's type. */
+struct lg_numopt {
+    const char *name;
+    double min;
+    double max;
+    enum { LG_U32, LG_U64, LG_SECONDS, LG_PID } kind;
+    size_t offset;
+};
+
+#define LG_OPT(name, min, max, kind, field)                                                        \
+    {                                                                                              \
+        name, min, max, kind, offsetof(struct lg_opts, field)                                      \
+    }
+
+static const struct lg_numopt lg_numopts[] = {
+    LG_OPT("--conns", 1, 1000000, LG_U32, conns),
+    LG_OPT("--publishers", 1, 100000, LG_U32, publishers),
+    LG_OPT("--messages", 1, 1e12, LG_U64, messages),
+    LG_OPT("--rate", 0, 1e9, LG_U64, rate),
+    LG_OPT("--window", 1, (1u << LG_SEND_ID_SHIFT) - 1, LG_U32, window),
+    LG_OPT("--body", 0, LG_MAX_BODY, LG_U32, body),
+    LG_OPT("--users", 2, LG_MAX_USERS, LG_U32, users),
+    LG_OPT("--concurrency", 1, 100000, LG_U32, concurrency),
+    /* 127.0.0.2 up to 127.0.0.254. */
+    LG_OPT("--sources", 0, 253, LG_U32, sources),
+    LG_OPT("--timeout", 1, 86400, LG_SECONDS, timeout_s),
+    LG_OPT("--hold", 0, 86400, LG_SECONDS, hold_s),
+    LG_OPT("--server-pid", 1, 4194304, LG_PID, server_pid),
+};
+
+/* The value `v` of numeric option `opt`; exits with a usage error naming the
+ * option and its range for anything else ("abc", "-1", "5x", "0" where at
+ * least 1 is needed). */
+static double lg_number(const struct lg_numopt *opt, const char *v)
 {
     char *end = NULL;
     errno = 0;
     double n = strtod(v, &end);
-    if (v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0 || n > 1e18) {
-        fprintf(stderr, "loadgen: %s needs a number of at least 0, not \"%s\"\n", name, v);
+    bool integral = opt->kind != LG_SECONDS;
+    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(n >= opt->min && n <= opt->max) ||
+        (integral && n != (double)(uint64_t)n)) {
+        fprintf(stderr, "loadgen: %s needs %s from %.0f to %.0f, not \"%s\"\n", opt->name,
+                integral ? "a whole number" : "a number", opt->min, opt->max, v);
         exit(2);
     }
     return n;
+}
+
+static const struct lg_numopt *lg_numopt_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof(lg_numopts) / sizeof(lg_numopts[0]); k++) {
+        if (strcmp(name, lg_numopts[k].name) == 0) {
+            return &lg_numopts[k];
+        }
+    }
+    return NULL;
+}
+
+/* Sets the numeric option `a` to `v`, or exits with a usage error. */
+static void lg_set_number(const char *a, const char *v)
+{
+    const struct lg_numopt *opt = lg_numopt_find(a);
+    if (opt == NULL) {
+        lg_usage_error("unknown option", a);
+    }
+    double n = lg_number(opt, v);
+    char *field = (char *)&lg.o + opt->offset;
+    if (opt->kind == LG_U32) {
+        *(uint32_t *)field = (uint32_t)n;
+    } else if (opt->kind == LG_U64) {
+        *(uint64_t *)field = (uint64_t)n;
+    } else if (opt->kind == LG_SECONDS) {
+        *(double *)field = n;
+    } else {
+        *(pid_t *)field = (pid_t)n;
+    }
 }
 
 static void lg_parse_args(int argc, char **argv)
@@ -1635,8 +1738,19 @@ static void lg_parse_args(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             lg_help();
         }
+        if (strncmp(a, "--", 2) != 0) {
+            lg_usage_error("not an option:", a);
+        }
+        static const char *const texts[] = {"--scenario", "--proto", "--url", "--kolabd"};
+        bool known = lg_numopt_find(a) != NULL;
+        for (size_t k = 0; k < 4; k++) {
+            known = known || strcmp(a, texts[k]) == 0;
+        }
+        if (!known) {
+            lg_usage_error("unknown option", a);
+        }
         if (v == NULL) {
-            lg_usage();
+            lg_usage_error("this option needs a value:", a);
         }
         i++;
         if (strcmp(a, "--scenario") == 0) {
@@ -1647,29 +1761,8 @@ static void lg_parse_args(int argc, char **argv)
             lg_parse_url(v);
         } else if (strcmp(a, "--kolabd") == 0) {
             o->kolabd = v;
-        } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--hold") == 0) {
-            *(a[2] == 't' ? &o->timeout_s : &o->hold_s) = lg_number(a, v);
-        } else if (strcmp(a, "--server-pid") == 0) {
-            o->server_pid = (pid_t)lg_number(a, v);
         } else {
-            static const char *const keys[] = {"--conns", "--publishers",  "--window", "--users",
-                                               "--body",  "--concurrency", "--sources"};
-            uint32_t *dst[] = {&o->conns, &o->publishers,  &o->window, &o->users,
-                               &o->body,  &o->concurrency, &o->sources};
-            unsigned long long n = (unsigned long long)lg_number(a, v);
-            size_t k = 0;
-            while (k < 7 && strcmp(a, keys[k]) != 0) {
-                k++;
-            }
-            if (k < 7) {
-                *dst[k] = (uint32_t)n;
-            } else if (strcmp(a, "--messages") == 0) {
-                o->messages = n;
-            } else if (strcmp(a, "--rate") == 0) {
-                o->rate = n;
-            } else {
-                lg_usage();
-            }
+            lg_set_number(a, v);
         }
     }
 }
@@ -1678,23 +1771,26 @@ static void lg_check_args(void)
 {
     struct lg_opts *o = &lg.o;
     if (o->start == (o->port != 0)) {
-        lg_usage();
-    }
-    if (o->users < 2 || o->users > LG_MAX_USERS || o->window < 1 ||
-        o->window >= (1u << LG_SEND_ID_SHIFT) || o->body > LG_MAX_BODY || o->publishers < 1 ||
-        o->concurrency < 1 || o->conns < 1) {
-        lg_die("an option is out of range");
+        lg_usage_error(o->start ? "give --start or --url, not both" : "give --start or --url",
+                       NULL);
     }
     if (o->proto == LG_MQTT && (o->scenario != LG_FANOUT || o->start)) {
-        fprintf(stderr, "loadgen: --proto mqtt runs the fanout scenario against a broker started "
-                        "by the caller (--url, not --start)\n");
-        lg_usage();
+        lg_usage_error("--proto mqtt runs the fanout scenario against a broker started by the "
+                       "caller (--url, not --start)",
+                       NULL);
     }
     if (o->scenario == LG_PAIRS && o->conns % 2 != 0) {
         lg_die("pairs needs an even --conns");
     }
     if (o->scenario == LG_RESUME_STORM && o->messages > 1000) {
         lg_die("resume-storm replays at most 1000 messages (the server's replay cap)");
+    }
+    if (o->start && access(o->kolabd, X_OK) != 0) {
+        fprintf(stderr,
+                "loadgen: cannot run kolabd at %s: %s (scripts/setup builds it; --kolabd names "
+                "another)\n",
+                o->kolabd, strerror(errno));
+        exit(2);
     }
     if (o->sources == 0) {
         o->sources = o->conns > LG_CONNS_PER_SRC ? o->conns / LG_CONNS_PER_SRC + 1 : 1;
@@ -1718,46 +1814,53 @@ static void lg_raise_nofile(void)
 
 /* ---- main ------------------------------------------------------------- */
 
-static bool lg_run(struct lg_result *r)
+/* Runs the scenario from its first connection; false when it did not finish.
+ * `t0` and `cpu0` are moved to where the measured part starts. */
+static bool lg_run_scenario(struct lg_result *r, uint64_t *t0, double *cpu0, uint64_t deadline)
 {
-    uint64_t deadline = lg_now() + (uint64_t)(lg.o.timeout_s * 1e9);
-    r->idle_before = lg_proc_read(lg.o.server_pid);
-    uint64_t t0 = lg_now();
-    double cpu0 = lg_self_cpu();
-    r->before = r->idle_before;
     lg_open_more();
     if (!lg_until(lg_all_ready, deadline)) {
         return false;
     }
-    r->connect_s = (double)(lg_now() - t0) / 1e9;
+    r->connect_s = (double)(lg_now() - *t0) / 1e9;
     if (lg.o.scenario != LG_CONNECT_STORM) {
         r->before = lg_proc_read(lg.o.server_pid);
-        cpu0 = lg_self_cpu();
-        t0 = lg_now();
+        *cpu0 = lg_self_cpu();
+        *t0 = lg_now();
     }
     if (lg.o.scenario == LG_FANOUT || lg.o.scenario == LG_PAIRS) {
-        lg.run_t0 = t0;
-        lg_pub_fill_all(t0);
-        if (!lg_until(lg_run_done, deadline)) {
-            return false;
-        }
-    } else if (lg.o.scenario == LG_RESUME_STORM) {
+        lg.run_t0 = *t0;
+        lg_pub_fill_all(*t0);
+        return lg_until(lg_run_done, deadline);
+    }
+    if (lg.o.scenario == LG_RESUME_STORM) {
         if (!lg_resume_storm(deadline)) {
             return false;
         }
-        t0 = lg_now();
-        if (!lg_until(lg_resumed, deadline)) {
-            return false;
-        }
+        *t0 = lg_now();
+        return lg_until(lg_resumed, deadline);
     }
+    return true;
+}
+
+/* Runs the scenario and measures it, an unfinished run as far as it got. */
+static void lg_run(struct lg_result *r)
+{
+    uint64_t deadline = lg_now() + (uint64_t)(lg.o.timeout_s * 1e9);
+    r->idle_before = lg_proc_read(lg.o.server_pid);
+    r->before = r->idle_before;
+    uint64_t t0 = lg_now();
+    double cpu0 = lg_self_cpu();
+    bool finished = lg_run_scenario(r, &t0, &cpu0, deadline);
     r->run_s = (double)(lg_now() - t0) / 1e9;
     r->self_cpu_s = lg_self_cpu() - cpu0;
+    r->stopped = !finished && lg.errors != 0;
+    r->timed_out = !finished && !r->stopped;
     uint64_t hold_until = lg_now() + (uint64_t)(lg.o.hold_s * 1e9);
-    while (lg_now() < hold_until) {
+    while (finished && lg_now() < hold_until) {
         lg_poll();
     }
     r->after = lg_proc_read(lg.o.server_pid);
-    return true;
 }
 
 int main(int argc, char **argv)
@@ -1774,10 +1877,7 @@ int main(int argc, char **argv)
     lg_alloc_conns();
     lg.ep = epoll_create1(0);
     struct lg_result r = {0};
-    r.timed_out = !lg_run(&r);
-    if (r.timed_out) {
-        r.after = lg_proc_read(lg.o.server_pid);
-    }
+    lg_run(&r);
     uint64_t expected =
         lg.o.scenario == LG_RESUME_STORM ? (uint64_t)lg.o.conns * lg.o.messages : lg_expected();
     uint64_t got = lg.o.scenario == LG_RESUME_STORM ? lg.replayed : lg.delivered;

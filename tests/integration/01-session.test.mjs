@@ -372,6 +372,23 @@ describe('01 session', { timeout: 60000 }, () => {
             assert.deepEqual(JSON.parse(res.body), { error: 'bad_request' });
         });
 
+        it('answers a known path asked with the wrong method with 405 and Allow, an unknown one with 404', async () => {
+            const cases = [
+                ['GET', '/api/login', 405, 'POST'],
+                ['PUT', '/api/logout', 405, 'POST'],
+                ['POST', '/healthz', 405, 'GET'],
+                ['POST', '/api/lupa', 404, undefined],
+                ['GET', '/api/lupa', 404, undefined],
+            ];
+            for (const [method, target, status, allow] of cases) {
+                const res = await httpRequest(`${server.url}${target}`, { method });
+                assert.equal(res.status, status, `${method} ${target}`);
+                assert.equal(res.headers.allow, allow, `Allow of ${method} ${target}`);
+                const code = status === 405 ? 'method_not_allowed' : 'not_found';
+                assert.deepEqual(JSON.parse(res.body), { error: code }, `${method} ${target}`);
+            }
+        });
+
         it('refuses a login from a disallowed Origin with 403', async () => {
             const res = await httpLogin(server.url, u.username, u.password, { origin: 'http://evil.example' });
             assert.equal(res.status, 403);

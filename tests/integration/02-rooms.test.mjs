@@ -352,3 +352,35 @@ describe('02 rooms', { timeout: 60000 }, () => {
         });
     });
 });
+
+describe('02 rooms: the demo data', { timeout: 30000 }, () => {
+    let server;
+    const clients = [];
+    before(async () => {
+        server = await startServer({ args: ['--demo'] });
+    });
+    after(async () => {
+        await closeAll(...clients);
+        await server?.stop();
+    });
+
+    // Unread counts of each room of a demo user, keyed by kind.
+    async function unreadOf(username) {
+        const c = await connect(server.wsUrl);
+        clients.push(c);
+        await login(c, username, 'kolab-demo');
+        const { rooms } = await c.request('rooms');
+        return Object.fromEntries(rooms.map((r) => [r.kind, { unread: r.unread }]));
+    }
+
+    it('counts nothing unread before a user\'s own last word, as a user typing in the room has read it', async () => {
+        // Ayu wrote the last line of both rooms; Made the third line of five of
+        // the dm and the first of four of the group.
+        const ayu = await unreadOf('ayu');
+        assert.equal(ayu.dm.unread, 0);
+        assert.equal(ayu.group.unread, 0);
+        const made = await unreadOf('made');
+        assert.equal(made.dm.unread, 1);
+        assert.equal(made.group.unread, 3);
+    });
+});

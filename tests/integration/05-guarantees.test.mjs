@@ -394,9 +394,11 @@ describe('05 guarantees', { timeout: 90000 }, () => {
             assert.deepEqual(seqs(first.messages), range(1, 10));
             assert.equal(first.more, false);
 
-            const none = await c.request('history', { room: room.id, before: 1 });
-            assert.deepEqual(none.messages, []);
-            assert.equal(none.more, false);
+            for (const before of [1, 0]) {
+                const none = await c.request('history', { room: room.id, before });
+                assert.deepEqual(none.messages, [], `nothing lies below seq ${before}`);
+                assert.equal(none.more, false);
+            }
 
             for (const limit of [0, 101]) {
                 const err = await c.requestError('history', { room: room.id, limit });

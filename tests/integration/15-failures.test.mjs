@@ -83,12 +83,62 @@ describe('15 failures: a peer that vanishes', { timeout: 60000 }, () => {
         ghost.client.ws._socket.destroy();
     });
 
-    it('--idle-timeout outside 4-3600 is refused', async () => {
+    it('--idle-timeout outside 4-3600 is refused, and the refusal gives the range', async () => {
         for (const bad of ['3', '3601', 'x']) {
             const res = await runKolabd(['--idle-timeout', bad]);
             assert.equal(res.code, 2, `--idle-timeout ${bad}`);
-            assert.match(res.stderr, /bad value for --idle-timeout/);
+            assert.match(res.stderr, new RegExp(`bad value for --idle-timeout: ${bad} \\(a whole number from 4 to 3600\\)`));
         }
+        const env = await runKolabd([], { env: { KOLAB_MSG_RATE: '0' } });
+        assert.equal(env.code, 2);
+        assert.match(env.stderr, /bad value for KOLAB_MSG_RATE: 0 \(a whole number from 1 to 1000000\)/);
+    });
+});
+
+// Runs kolabd until it exits or `ms` pass (then kills it). Resolves {code, stderr}.
+function runFor(args, ms) {
+    return new Promise((resolve) => {
+        const proc = spawn(kolabdPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        proc.stderr.on('data', (d) => (stderr += d));
+        const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
+        proc.on('close', (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? signal, stderr });
+        });
+    });
+}
+
+describe('15 failures: an address that cannot be listened on', { timeout: 60000 }, () => {
+    const servers = [];
+    const dirs = [];
+    after(async () => {
+        for (const s of servers) {
+            await s.stop();
+        }
+        for (const d of dirs) {
+            fs.rmSync(d, { recursive: true, force: true });
+        }
+    });
+
+    it('a port another process holds: kolabd exits saying so', async () => {
+        const first = await startServer();
+        servers.push(first);
+        const dir = makeTempDir();
+        dirs.push(dir);
+        const res = await runFor(['--listen', `127.0.0.1:${first.port}`, '--data', dir], 10000);
+        assert.equal(res.code, 1, res.stderr);
+        assert.match(res.stderr, /msg="could not listen" .*reason="Address already in use"/);
+        assert.ok(first.running());
+    });
+
+    it('an address that is not this machine\'s: kolabd exits rather than serve nothing', async () => {
+        const dir = makeTempDir();
+        dirs.push(dir);
+        // 192.0.2.0/24 is reserved for documentation and never a machine's own.
+        const res = await runFor(['--listen', '192.0.2.1:8080', '--data', dir], 10000);
+        assert.equal(res.code, 1, res.stderr);
+        assert.match(res.stderr, /msg="could not listen" host=192.0.2.1 port=8080 reason="Cannot assign requested address"/);
     });
 });
 

@@ -755,7 +755,7 @@ static void test_idempotent_send(void)
     CHECK_EQ_U(room_last_seq(f.s, room), 1);
     struct seen v = {0};
     bool more = true;
-    CHECK_EQ_U(store_history(f.s, room, 0, 50, on_message, &v, &more), STATUS_OK);
+    CHECK_EQ_U(store_history(f.s, room, STORE_NEWEST, 50, on_message, &v, &more), STATUS_OK);
     CHECK_EQ_U(v.n, 1);
     CHECK_STR(v.body[0], "hello");
     fixture_stop(&f);
@@ -829,7 +829,7 @@ static void test_failing_op_in_batch(void)
 
     struct seen v = {0};
     bool more = true;
-    CHECK_EQ_U(store_history(f.s, room, 0, 50, on_message, &v, &more), STATUS_OK);
+    CHECK_EQ_U(store_history(f.s, room, STORE_NEWEST, 50, on_message, &v, &more), STATUS_OK);
     CHECK_EQ_U(v.n, 2);
     CHECK_STR(v.body[1], "good reply");
     CHECK_EQ_U(v.reply_to[1], 1);
@@ -1000,7 +1000,7 @@ static void test_history(void)
 
     struct seen v = {0};
     bool more = false;
-    CHECK_EQ_U(store_history(f.s, room, 0, 50, on_message, &v, &more), STATUS_OK);
+    CHECK_EQ_U(store_history(f.s, room, STORE_NEWEST, 50, on_message, &v, &more), STATUS_OK);
     check_run_of(&v, 71, 50);
     CHECK(more);
     CHECK_STR(v.body[49], "m120");
@@ -1021,12 +1021,20 @@ static void test_history(void)
     CHECK_EQ_U(v.n, 0);
     CHECK(!more);
 
+    /* Nothing lies below seq 0: 0 is not a second way to say "the newest". */
+    v = (struct seen){0};
+    more = true;
+    CHECK_EQ_U(store_history(f.s, room, 0, 50, on_message, &v, &more), STATUS_OK);
+    CHECK_EQ_U(v.n, 0);
+    CHECK(!more);
+
     /* Exactly the oldest `limit`: nothing older remains. */
     v = (struct seen){0};
     CHECK_EQ_U(store_history(f.s, room, 11, 10, on_message, &v, &more), STATUS_OK);
     check_run_of(&v, 1, 10);
     CHECK(!more);
-    CHECK_EQ_U(store_history(f.s, room, 0, 0, on_message, &v, &more), STATUS_BAD_REQUEST);
+    CHECK_EQ_U(store_history(f.s, room, STORE_NEWEST, 0, on_message, &v, &more),
+               STATUS_BAD_REQUEST);
     fixture_stop(&f);
 }
 
@@ -1182,7 +1190,7 @@ static void test_survives_reopen(void)
     CHECK_EQ_U(room_last_seq(f.s, room), 6);
     struct seen v = {0};
     bool more = true;
-    CHECK_EQ_U(store_history(f.s, room, 0, 50, on_message, &v, &more), STATUS_OK);
+    CHECK_EQ_U(store_history(f.s, room, STORE_NEWEST, 50, on_message, &v, &more), STATUS_OK);
     check_run_of(&v, 1, 6);
     CHECK_STR(v.body[1], "edited");
     CHECK(v.edited_ts[1] > 0);
