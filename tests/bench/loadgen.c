@@ -29,8 +29,8 @@
  * against the same clock. Acknowledgement latency is the time from a send to
  * its `ok` (or PUBACK). The run exits non-zero when a message is lost, arrives
  * out of order, or any request fails, and never on a timing. It stops at the
- * first failed request (the run could never complete) and at --timeout, and
- * reports what it measured up to then.
+ * first failed request or server-closed connection (the run could never
+ * complete) and at --timeout, and reports what it measured up to then.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1026,6 +1026,22 @@ static void lg_on_binary(struct lg_conn *c, const uint8_t *p, size_t len, uint64
     }
 }
 
+/* Says why the server closed a connection the run needed, for the first
+ * such close only. */
+static void lg_report_close(const struct lg_conn *c, const uint8_t *payload, size_t len)
+{
+    if (lg.unexpected_closes != 0) {
+        return;
+    }
+    unsigned code = len >= 2 ? (unsigned)payload[0] << 8 | payload[1] : 0;
+    fprintf(stderr, "loadgen: the server closed connection %u with code %u\n", c->idx, code);
+    if (code == 4029) {
+        fprintf(stderr, "loadgen: 4029 is the server's limit on connections per address; start "
+                        "kolabd with it raised (KOLAB_CONNS_PER_IP, KOLAB_CONN_RATE_PER_IP and "
+                        "the others README.md lists), as --start does\n");
+    }
+}
+
 /* Handles one frame; false when the connection is gone. */
 static bool lg_on_frame(struct lg_conn *c, const struct wsclient_frame *f, uint64_t now)
 {
@@ -1041,6 +1057,9 @@ static bool lg_on_frame(struct lg_conn *c, const struct wsclient_frame *f, uint6
                                         WSCLIENT_OP_PONG, f->payload, f->len, &lg.mask_state);
         c->out_len += n;
     } else if (f->opcode == WSCLIENT_OP_CLOSE) {
+        if (!lg.closing) {
+            lg_report_close(c, f->payload, f->len);
+        }
         lg_conn_close(c, lg.closing);
         return false;
     } else if (f->opcode != WSCLIENT_OP_PONG) {
@@ -1363,13 +1382,14 @@ static void lg_alloc_conns(void)
     }
 }
 
-/* Runs the loop until `done` holds; false when the deadline passes first or
- * a request fails, since the run can then never complete. */
+/* Runs the loop until `done` holds; false when the deadline passes first, or
+ * a request fails or the server closes a connection, since the run can then
+ * never complete. */
 static bool lg_until(bool (*done)(void), uint64_t deadline)
 {
     while (!done()) {
         uint64_t now = lg_now();
-        if (now > deadline || lg.errors != 0) {
+        if (now > deadline || lg.errors != 0 || lg.unexpected_closes != 0) {
             return false;
         }
         lg_poll();
@@ -1480,9 +1500,13 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
     printf("protocol              %s\n", lg_proto_name());
     printf("connections           %u (%u publishing)\n", lg.nconns,
            lg.o.scenario == LG_PAIRS ? lg.o.conns : (lg.nconns - lg.o.conns));
-    printf("connect               %.3f s, %.0f conns/s, setup p50 %.2f ms p99 %.2f ms\n",
-           r->connect_s, lg.nconns / (r->connect_s > 0 ? r->connect_s : 1e-9),
-           hist_quantile_ms(&lg.setup, 0.5), hist_quantile_ms(&lg.setup, 0.99));
+    if (r->connect_s > 0) {
+        printf("connect               %.3f s, %.0f conns/s, setup p50 %.2f ms p99 %.2f ms\n",
+               r->connect_s, lg.nconns / r->connect_s, hist_quantile_ms(&lg.setup, 0.5),
+               hist_quantile_ms(&lg.setup, 0.99));
+    } else {
+        printf("connect               %u of %u ready when the run ended\n", lg.ready, lg.nconns);
+    }
     if (lg.o.scenario == LG_RESUME_STORM) {
         printf("resume                %u rejoined with since in %.3f s (setup above is per "
                "rejoin)\n",
@@ -1490,9 +1514,11 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
     }
     printf("messages              %" PRIu64 " sent, %" PRIu64 " acked in %.3f s (%.0f /s)\n",
            lg.sent_total, lg.acked, r->run_s, lg.acked / rs);
+    /* An unfinished run never sent part of what it counts as missing. */
     printf("deliveries            %" PRIu64 " live (%.0f /s), %" PRIu64 " replayed, %" PRIu64
-           " lost\n",
-           lg.delivered, lg.delivered / rs, lg.replayed, lost);
+           " %s\n",
+           lg.delivered, lg.delivered / rs, lg.replayed, lost,
+           r->timed_out || r->stopped ? "not delivered before the run ended" : "lost");
     printf("latency ms            p50 %.2f  p99 %.2f  p999 %.2f  max %.2f\n",
            hist_quantile_ms(&lg.lat, 0.5), hist_quantile_ms(&lg.lat, 0.99),
            hist_quantile_ms(&lg.lat, 0.999), lg.lat.max_us / 1000.0);
@@ -1501,15 +1527,18 @@ static void lg_print_table(const struct lg_result *r, uint64_t lost)
     char share[48];
     printf("server cpu            %.2f s in the run (%s)\n", server_cpu,
            lg_cpu_share(share, sizeof(share), server_cpu, r->run_s));
-    printf("server memory         rss %ld KiB, peak %ld KiB, %.1f KiB per connection\n",
-           r->after.rss_kib, r->after.hwm_kib, lg_rss_per_conn(r));
+    printf("server memory         rss %ld KiB, peak %ld KiB", r->after.rss_kib, r->after.hwm_kib);
+    if (lg.o.scenario == LG_CONNECT_STORM) {
+        printf(", %.1f KiB per idle connection", lg_rss_per_conn(r));
+    }
+    printf("\n");
     printf("loadgen cpu           %.2f s in the run (%s)\n", r->self_cpu_s,
            lg_cpu_share(share, sizeof(share), r->self_cpu_s, r->run_s));
     printf("errors                %" PRIu64 " error replies, %" PRIu64 " out of order, %" PRIu64
            " closes, %" PRIu64 " bad frames%s\n",
            lg.errors, lg.order_errors, lg.unexpected_closes, lg.bad_frames,
            r->timed_out ? ", TIMED OUT"
-           : r->stopped ? ", STOPPED AT A FAILED REQUEST"
+           : r->stopped ? ", STOPPED AT THE FIRST FAILURE"
                         : "");
 }
 
@@ -1571,7 +1600,8 @@ static const char lg_options[] =
     "  --proto          kolab (default), or mqtt to drive an MQTT broker's WebSocket\n"
     "                   listener (with --url, fanout only)\n"
     "It prints a table, then one line of JSON, and exits non-zero when a message is lost or\n"
-    "out of order or a request fails; never on a timing. A failed request stops the run.\n"
+    "out of order or a request fails; never on a timing. A failed request, or a connection\n"
+    "the server closes, stops the run.\n"
     "Against a server started by hand, raise its abuse limits (README.md) as --start does.\n";
 
 static void lg_usage(void)
@@ -1854,7 +1884,7 @@ static void lg_run(struct lg_result *r)
     bool finished = lg_run_scenario(r, &t0, &cpu0, deadline);
     r->run_s = (double)(lg_now() - t0) / 1e9;
     r->self_cpu_s = lg_self_cpu() - cpu0;
-    r->stopped = !finished && lg.errors != 0;
+    r->stopped = !finished && (lg.errors != 0 || lg.unexpected_closes != 0);
     r->timed_out = !finished && !r->stopped;
     uint64_t hold_until = lg_now() + (uint64_t)(lg.o.hold_s * 1e9);
     while (finished && lg_now() < hold_until) {

@@ -157,6 +157,27 @@ describe('web client', () => {
         assert.deepEqual(unexpectedErrors(budi.errors), []);
     });
 
+    test('the phone losing its network shows offline at once, and what was written then arrives', TIMEOUT, async () => {
+        const a = ayu.page;
+        const b = budi.page;
+        const text = 'Sinyal hilang sebentar di jalan Gatot Subroto.';
+        await a.locator('[data-testid=conn-banner][data-state=online]').waitFor({ timeout: 30000 });
+
+        // The socket still looks open; the browser's offline event is what
+        // tells the client, well before a ping would go unanswered (35 s).
+        await a.context().setOffline(true);
+        await a.locator('[data-testid=conn-banner][data-state=offline]').waitFor({ timeout: 5000 });
+        await sendMessage(a, text);
+        await a.locator('[data-testid=message][data-pending=true]').getByText(text).waitFor();
+
+        await a.context().setOffline(false);
+        await a.locator('[data-testid=conn-banner][data-state=online]').waitFor({ timeout: 30000 });
+        await b.getByTestId('conversation').getByTestId('message-body').getByText(text).waitFor({ timeout: 30000 });
+        await b.waitForTimeout(1000);
+        assert.equal((await messageBodies(b)).filter((body) => body === text).length, 1);
+        assert.deepEqual(unexpectedErrors(ayu.errors), []);
+    });
+
     test('replies, edits and deletions show on both sides', TIMEOUT, async () => {
         const a = ayu.page;
         const b = budi.page;

@@ -178,6 +178,8 @@ describe('mentoring in the web client', () => {
         await sendMessage(m, 'Sama-sama, Bu Ayu. Kita jadwalkan sesi pertama, ya.');
         await a.getByTestId('conversation').getByText('Kita jadwalkan sesi pertama').waitFor();
         assert.deepEqual(await messageBodies(a), await messageBodies(m));
+        // Two people in the room: "read", as in a dm, not "read by 1".
+        await m.getByTestId('message-read').getByText('Dibaca', { exact: true }).waitFor();
 
         // On a wide screen the panel sits beside the chat.
         const date = witaTomorrow();

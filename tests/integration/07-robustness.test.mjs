@@ -300,7 +300,7 @@ describe('07 robustness: bounded queues and expiring sessions', { timeout: 60000
 describe('07 robustness: running out of file descriptors', { timeout: 60000 }, () => {
     it('connections past the descriptor limit are refused and the server stays responsive', async () => {
         // A kolabd limited to 200 open files, through a small wrapper.
-        const dir = fs.mkdtempSync('/tmp/kolab-fd-');
+        const dir = makeTempDir('kolab-fd-');
         const wrapper = path.join(dir, 'kolabd');
         const real = process.env.KOLABD || path.join(repoRoot, 'build', 'kolabd');
         fs.writeFileSync(wrapper, `#!/bin/sh\nulimit -n 200\nexec ${real} "$@"\n`, { mode: 0o755 });

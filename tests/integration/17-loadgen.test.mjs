@@ -1,8 +1,9 @@
 // The load generator of tests/bench (build/loadgen) as someone trying it
 // meets it: a mistake on its command line names the option and what it takes,
-// a run against a server whose abuse limits refuse the load stops at the
-// first refusal and says why, and a run cut off by --timeout still reports
-// the rates of what it did. Nothing here checks a timing.
+// a run against a server whose abuse limits refuse the load (its requests or
+// its connections) stops at the first refusal and says why, and a run cut
+// off by --timeout still reports the rates of what it did. Nothing here
+// checks a timing.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -67,11 +68,25 @@ describe('17 the load generator', { timeout: 60000 }, () => {
         assert.equal(res.code, 1);
         assert.match(res.stderr, /failed: rate_limited/);
         assert.match(res.stderr, /abuse limits refused the load/);
-        assert.match(res.stdout, /STOPPED AT A FAILED REQUEST/);
+        assert.match(res.stdout, /STOPPED AT THE FIRST FAILURE/);
         assert.equal(res.result.stopped, true);
         assert.equal(res.result.timed_out, false);
         assert.ok(res.result.errors > 0);
         assert.ok(srv.running(), 'the server is still up');
+    });
+
+    it('stops when the server closes its connections for their number, and says why', async () => {
+        const srv = await startServer({ env: { KOLAB_CONN_RATE_PER_IP: '5' } });
+        servers.push(srv);
+        const res = await loadgen(['--url', srv.wsUrl, '--conns', '50', '--messages', '100',
+            '--timeout', '50']);
+        assert.equal(res.code, 1);
+        assert.match(res.stderr, /closed connection \d+ with code 4029/);
+        assert.match(res.stderr, /limit on connections per address/);
+        assert.equal(res.result.stopped, true);
+        assert.equal(res.result.timed_out, false);
+        assert.match(res.stdout, /not delivered before the run ended/);
+        assert.doesNotMatch(res.stdout, /conns\/s/, 'no connect rate for connections that never all got ready');
     });
 
     it('reports the rates of a run cut off by --timeout', async () => {

@@ -23,6 +23,8 @@ const STOP_TIMEOUT_MS = 10000;
 const FAILURE_LOG_LINES = 60;
 
 const started = [];
+// Temporary directories made here, removed when the test process ends well.
+const tempDirs = [];
 
 export function kolabdPath() {
     return process.env.KOLABD || path.join(repoRoot, 'build', 'kolabd');
@@ -41,8 +43,13 @@ export function freePort() {
     });
 }
 
+// A new directory under the system's temporary one. It is removed when the
+// test process exits without a failure, and kept (its path is in the logs
+// printed then) when one failed.
 export function makeTempDir(prefix = 'kolab-test-') {
-    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    tempDirs.push(dir);
+    return dir;
 }
 
 function defaultWebRoot() {
@@ -297,6 +304,16 @@ process.on('exit', (code) => {
             const lines = all ? s.logLines : s.logLines.slice(-FAILURE_LOG_LINES);
             process.stderr.write(`\n===== logs of ${s.name} (${s.dataDir}) =====\n`);
             process.stderr.write(`${lines.join('\n')}\n`);
+        }
+    }
+    if (!failed) {
+        for (const dir of tempDirs) {
+            try {
+                fs.rmSync(dir, { recursive: true, force: true });
+            } catch {
+                // A server killed just now may still be writing into it;
+                // the directory then stays, as after a failure.
+            }
         }
     }
 });

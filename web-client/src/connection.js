@@ -122,6 +122,23 @@ export class Connection {
         }
     }
 
+    // The browser reports that the network is gone. A socket can look open
+    // for a long while after that (until a ping goes unanswered), so it is
+    // closed now: the banner says offline at once, messages wait in the
+    // outbox, and the retry that follows resumes with `since`.
+    linkLost() {
+        const socket = this.socket;
+        if (this.stopped || !socket) {
+            return;
+        }
+        this.closed(socket, 4000);
+        try {
+            socket.close();
+        } catch {
+            // Nothing more to do for a socket already gone.
+        }
+    }
+
     open() {
         let socket;
         try {
@@ -270,12 +287,7 @@ export class Connection {
                 // No answer on a socket that still looks open means the path
                 // is dead: close it, and the close handler reconnects.
                 if (socket === this.socket && err.code === 'unavailable') {
-                    this.closed(socket, 4000);
-                    try {
-                        socket.close();
-                    } catch {
-                        // Nothing more to do for a socket already gone.
-                    }
+                    this.linkLost();
                 } else if (socket === this.socket) {
                     this.schedulePing();
                 }

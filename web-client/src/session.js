@@ -56,6 +56,7 @@ export class Session {
     // Browser signals that are worth a reconnect or a read marker.
     watchPage(win = globalThis) {
         win.addEventListener('online', () => this.conn.retryNow());
+        win.addEventListener('offline', () => this.conn.linkLost());
         this.doc.addEventListener('visibilitychange', () => {
             if (this.doc.visibilityState === 'visible') {
                 this.conn.retryNow();

@@ -118,6 +118,23 @@ describe('Connection', () => {
         expect(states).toEqual(['online', 'offline', 'online']);
     });
 
+    it('drops the socket at once when the browser reports the network gone, and retries', () => {
+        const { conn, socket, states, timers } = connect();
+        const first = socket();
+        first.serverSends({ type: 'hello', protocol: 1, user: null });
+        conn.linkLost();
+        expect(first.closed).toBe(true);
+        expect(states).toEqual(['online', 'offline']);
+        expect(timers.pending()).toHaveLength(1);
+        // The old socket's late close changes nothing.
+        first.serverCloses(1006);
+        expect(states).toEqual(['online', 'offline']);
+        conn.retryNow();
+        expect(socket()).not.toBe(first);
+        socket().serverSends({ type: 'hello', protocol: 1, user: null });
+        expect(states).toEqual(['online', 'offline', 'online']);
+    });
+
     it('restarts at once, ignoring the old socket', () => {
         const { conn, socket, states } = connect();
         const first = socket();

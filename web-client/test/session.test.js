@@ -27,6 +27,8 @@ class FakeConnection {
 
     retryNow() {}
 
+    linkLost() {}
+
     request(type, fields = {}) {
         this.requests.push({ type, ...fields });
         const reply = this.answer(type, fields);

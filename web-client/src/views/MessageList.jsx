@@ -25,6 +25,9 @@ function dayLabel(ts) {
 // The newest of my messages that others have read, and how many read it.
 function readMark(store, roomId, items) {
     const others = store.othersRead(roomId);
+    // With one other member, as in a dm or a mentoring room, a count says
+    // nothing "read" does not.
+    const alone = others.length === 1;
     const furthest = others.reduce((max, m) => Math.max(max, m.last_read || 0), 0);
     if (furthest === 0) {
         return null;
@@ -33,7 +36,7 @@ function readMark(store, roomId, items) {
         const msg = items[i];
         if (!msg.pending && store.isMe(msg.from) && msg.seq <= furthest) {
             const readers = others.filter((m) => (m.last_read || 0) >= msg.seq).length;
-            return { seq: msg.seq, readers };
+            return { seq: msg.seq, readers, alone };
         }
     }
     return null;
@@ -166,7 +169,7 @@ export function MessageList({ store, session, room, items, handlers }) {
 
     const loading = session.reader.isLoading(room.id);
     const mark = readMark(store, room.id, items);
-    const readText = mark && (room.kind === 'dm' ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
+    const readText = mark && (room.kind === 'dm' || mark.alone ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
     let prevDay = null;
     let prevFrom = start > 0 && items[start - 1].kind !== 'system' ? items[start - 1].from : null;
     if (start > 0) {
