@@ -273,26 +273,25 @@ static void accept_ready(uv_poll_t *handle, int status, int events)
     }
 }
 
-static enum status listen_shared(const struct config *cfg)
+/* Opens the listener the worker processes share; NULL on success, else why
+ * it could not be opened. */
+static const char *listen_shared(const struct config *cfg)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
     int one = 1;
 
     if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1) {
-        log_error("net", "--listen needs an IPv4 address with --redis", "host=%s", cfg->host);
-        return STATUS_BAD_REQUEST;
+        return "--listen needs an IPv4 address with --redis";
     }
     listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
         setsockopt(listen_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
         bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(listen_fd, 511) ||
         uv_poll_init(app.loop, &listen_poll, listen_fd) != 0) {
-        log_error("net", "could not open the shared listener", "host=%s port=%u reason=\"%s\"",
-                  cfg->host, cfg->port, strerror(errno));
-        return STATUS_INTERNAL;
+        return strerror(errno);
     }
     uv_poll_start(&listen_poll, UV_READABLE, accept_ready);
-    return STATUS_OK;
+    return NULL;
 }
 
 /* Why the listening address cannot be taken with `port`, asked of the
@@ -377,17 +376,18 @@ enum status net_start(void)
      * the interface to appear rather than fail, which would leave kolabd
      * serving nothing; a test bind to any port finds it first. */
     const char *why = listen_failure(cfg, 0);
+    if (why == NULL) {
+        context = lws_create_context(&info);
+        if (context == NULL || lws_get_vhost_by_name(context, "kolab") == NULL) {
+            why = listen_failure(cfg, cfg->port);
+            why = why != NULL ? why : "see the lines above";
+        } else if (shared) {
+            why = listen_shared(cfg);
+        }
+    }
     if (why != NULL) {
         log_error("net", "could not listen", "host=%s port=%u reason=\"%s\"", cfg->host, cfg->port,
                   why);
-        return STATUS_INTERNAL;
-    }
-    context = lws_create_context(&info);
-    if (context == NULL || lws_get_vhost_by_name(context, "kolab") == NULL ||
-        (shared && listen_shared(cfg) != STATUS_OK)) {
-        why = listen_failure(cfg, cfg->port);
-        log_error("net", "could not listen", "host=%s port=%u reason=\"%s\"", cfg->host, cfg->port,
-                  why != NULL ? why : "see the lines above");
         return STATUS_INTERNAL;
     }
     uv_prepare_init(app.loop, &flush_prepare);

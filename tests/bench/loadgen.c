@@ -1457,7 +1457,8 @@ struct lg_result {
     struct lg_proc after;
     double self_cpu_s;
     bool timed_out;
-    /* Stopped at the first failed request, which the run cannot recover. */
+    /* Stopped at the first failed request or server-closed connection,
+     * which the run cannot recover from. */
     bool stopped;
 };
 
@@ -1726,13 +1727,9 @@ static const struct lg_numopt *lg_numopt_find(const char *name)
     return NULL;
 }
 
-/* Sets the numeric option `a` to `v`, or exits with a usage error. */
-static void lg_set_number(const char *a, const char *v)
+/* Sets numeric option `opt` to `v`, or exits with a usage error. */
+static void lg_set_number(const struct lg_numopt *opt, const char *v)
 {
-    const struct lg_numopt *opt = lg_numopt_find(a);
-    if (opt == NULL) {
-        lg_usage_error("unknown option", a);
-    }
     double n = lg_number(opt, v);
     char *field = (char *)&lg.o + opt->offset;
     if (opt->kind == LG_U32) {
@@ -1771,28 +1768,26 @@ static void lg_parse_args(int argc, char **argv)
         if (strncmp(a, "--", 2) != 0) {
             lg_usage_error("not an option:", a);
         }
-        static const char *const texts[] = {"--scenario", "--proto", "--url", "--kolabd"};
-        bool known = lg_numopt_find(a) != NULL;
-        for (size_t k = 0; k < 4; k++) {
-            known = known || strcmp(a, texts[k]) == 0;
-        }
-        if (!known) {
+        const struct lg_numopt *num = lg_numopt_find(a);
+        bool text = strcmp(a, "--scenario") == 0 || strcmp(a, "--proto") == 0 ||
+                    strcmp(a, "--url") == 0 || strcmp(a, "--kolabd") == 0;
+        if (num == NULL && !text) {
             lg_usage_error("unknown option", a);
         }
         if (v == NULL) {
             lg_usage_error("this option needs a value:", a);
         }
         i++;
-        if (strcmp(a, "--scenario") == 0) {
+        if (num != NULL) {
+            lg_set_number(num, v);
+        } else if (strcmp(a, "--scenario") == 0) {
             o->scenario = lg_parse_scenario(v);
         } else if (strcmp(a, "--proto") == 0) {
             o->proto = lg_parse_proto(v);
         } else if (strcmp(a, "--url") == 0) {
             lg_parse_url(v);
-        } else if (strcmp(a, "--kolabd") == 0) {
-            o->kolabd = v;
         } else {
-            lg_set_number(a, v);
+            o->kolabd = v;
         }
     }
 }

@@ -95,20 +95,6 @@ describe('15 failures: a peer that vanishes', { timeout: 60000 }, () => {
     });
 });
 
-// Runs kolabd until it exits or `ms` pass (then kills it). Resolves {code, stderr}.
-function runFor(args, ms) {
-    return new Promise((resolve) => {
-        const proc = spawn(kolabdPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        proc.stderr.on('data', (d) => (stderr += d));
-        const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
-        proc.on('close', (code, signal) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? signal, stderr });
-        });
-    });
-}
-
 describe('15 failures: an address that cannot be listened on', { timeout: 60000 }, () => {
     const servers = [];
     const dirs = [];
@@ -126,7 +112,7 @@ describe('15 failures: an address that cannot be listened on', { timeout: 60000 
         servers.push(first);
         const dir = makeTempDir();
         dirs.push(dir);
-        const res = await runFor(['--listen', `127.0.0.1:${first.port}`, '--data', dir], 10000);
+        const res = await runKolabd(['--listen', `127.0.0.1:${first.port}`, '--data', dir], { timeoutMs: 10000 });
         assert.equal(res.code, 1, res.stderr);
         assert.match(res.stderr, /msg="could not listen" .*reason="Address already in use"/);
         assert.ok(first.running());
@@ -136,7 +122,7 @@ describe('15 failures: an address that cannot be listened on', { timeout: 60000 
         const dir = makeTempDir();
         dirs.push(dir);
         // 192.0.2.0/24 is reserved for documentation and never a machine's own.
-        const res = await runFor(['--listen', '192.0.2.1:8080', '--data', dir], 10000);
+        const res = await runKolabd(['--listen', '192.0.2.1:8080', '--data', dir], { timeoutMs: 10000 });
         assert.equal(res.code, 1, res.stderr);
         assert.match(res.stderr, /msg="could not listen" host=192.0.2.1 port=8080 reason="Cannot assign requested address"/);
     });

@@ -110,8 +110,9 @@ async function waitHealthy(url, proc, deadline, ca) {
 }
 
 // Runs kolabd once to completion (for example `user add`), writing `input` to
-// its stdin. Resolves {code, signal, stdout, stderr}.
-export function runKolabd(args, { input = '', env = {} } = {}) {
+// its stdin; killed after `timeoutMs` if given. Resolves {code, signal,
+// stdout, stderr}.
+export function runKolabd(args, { input = '', env = {}, timeoutMs } = {}) {
     return new Promise((resolve, reject) => {
         const proc = spawn(kolabdPath(), args, {
             env: { ...process.env, ...env },
@@ -121,8 +122,12 @@ export function runKolabd(args, { input = '', env = {} } = {}) {
         let stderr = '';
         proc.stdout.on('data', (d) => (stdout += d));
         proc.stderr.on('data', (d) => (stderr += d));
+        const timer = timeoutMs === undefined ? null : setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
         proc.on('error', reject);
-        proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+        proc.on('close', (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code, signal, stdout, stderr });
+        });
         proc.stdin.on('error', () => {});
         proc.stdin.end(input);
     });

@@ -169,7 +169,7 @@ export function MessageList({ store, session, room, items, handlers }) {
 
     const loading = session.reader.isLoading(room.id);
     const mark = readMark(store, room.id, items);
-    const readText = mark && (room.kind === 'dm' || mark.alone ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
+    const readText = mark && (mark.alone ? t('chat.read') : t('chat.read_by', { count: mark.readers }));
     let prevDay = null;
     let prevFrom = start > 0 && items[start - 1].kind !== 'system' ? items[start - 1].from : null;
     if (start > 0) {
