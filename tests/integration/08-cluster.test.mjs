@@ -123,7 +123,19 @@ describe('08 cluster over Redis', { timeout: 120000 }, () => {
 
     it('logout on one node closes the session\'s connections on the others with 4001', async () => {
         const u = await newUser(nodes[0].url, { prefix: 'lo' });
+        const v = await newUser(nodes[0].url, { prefix: 'lo' });
+        clients.push(v.client);
         const elsewhere = await connectAs(nodes[2].url, u.token);
+        // Node 2 subscribes to the user's channel as `elsewhere` authenticates,
+        // and Redis takes the subscription a moment later (bus.h; README,
+        // known limitations): a logout published before then is not heard.
+        // Events sent through that channel show when it is live.
+        const rooms = new Set();
+        await waitFor(async () => {
+            const { room } = await v.client.request('room_create', { kind: 'group', title: 'Sinkron', members: [u.user.id] });
+            rooms.add(room.id);
+            return elsewhere.events.some((e) => e.type === 'member' && rooms.has(e.room));
+        }, { intervalMs: 100, what: 'the user channel on node 2' });
         const closed = elsewhere.waitClosed(5000);
         await u.client.request('logout');
         assert.equal((await closed).code, 4001);
